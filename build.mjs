@@ -1,0 +1,53 @@
+// Bundles every scripts/*.ts entry into dist/ with esbuild. Shared code and lazily
+// imported libraries land in separate chunks, so `--help` loads only what it needs
+// (REFERENCE.md: unbundled imports cost tens to hundreds of milliseconds).
+import { build } from 'esbuild';
+import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const entryPoints = readdirSync('scripts')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `scripts/${f}`);
+
+function git(...args) {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+// Facts captured at build time, read by kubestellar-version and kubestellar-release.
+const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
+const commit = git('rev-parse', 'HEAD');
+const dirty = git('status', '--porcelain', '--untracked-files=no');
+const buildInfo = {
+  release: `v${pkg.version}`,
+  gitCommit: commit ? commit.slice(0, 8) : '',
+  gitTreeState: commit ? (dirty ? 'dirty' : 'clean') : '',
+  buildDate: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  nodeVersion: process.version,
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/build-info.json', JSON.stringify(buildInfo, null, 2) + '\n');
+
+await build({
+  entryPoints,
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: false,
+  chunkNames: 'chunks/[name]-[hash]',
+  define: { __BUILD_INFO__: JSON.stringify(buildInfo) },
+  // Some CommonJS dependencies call require() on node built-ins from inside the ESM bundle.
+  banner: {
+    js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
