@@ -1,0 +1,387 @@
+// One API client for any resource in any kcp workspace: keep-alive HTTPS with the
+// kubeconfig's credentials, discovery per workspace, retries with back-off, a request
+// timeout, and typed errors (lib/errors.ts).
+import https from 'node:https';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, type ApiErrorKind } from './errors.ts';
+import { trace } from './output.ts';
+import { Kubeconfig } from './kubeconfig.ts';
+import { resolveConnection, type Connection } from './connection.ts';
+import type { KubeFlags } from './args.ts';
+import type { KubeList, KubeObject, ResourceType } from './resources.ts';
+import { apiVersionOf } from './resources.ts';
+
+export interface RequestOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  /** false: a single attempt (callers that poll do their own waiting) */
+  retry?: boolean;
+  timeoutMs?: number;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+const patchContentType: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  json: 'application/json-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+/** errors that prove the request never reached the server, safe to retry for any method */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+interface Shared {
+  agent: http.Agent;
+  discovery: Map<string, Promise<Map<string, ResourceType>>>;
+}
+
+/** Splits `https://h:6443/clusters/root:a` into the base URL and the workspace path. */
+export function splitClusterUrl(server: string): { base: string; workspace?: string } {
+  const u = new URL(server);
+  const m = /^(.*)\/clusters\/([^/]+)\/?$/.exec(u.pathname);
+  if (!m) return { base: server.replace(/\/+$/, '') };
+  return { base: `${u.protocol}//${u.host}${m[1]}`, workspace: m[2] };
+}
+
+export class ApiClient {
+  readonly base: string;
+  /** the workspace path this client addresses, when its server URL names one */
+  readonly workspace?: string;
+  private readonly shared: Shared;
+
+  constructor(
+    readonly conn: Connection,
+    readonly retryPolicy: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 3_000 },
+    shared?: Shared,
+    readonly kubeconfig?: Kubeconfig,
+  ) {
+    const { base, workspace } = splitClusterUrl(conn.server);
+    this.base = base;
+    this.workspace = workspace;
+    this.shared = shared ?? {
+      agent: conn.server.startsWith('https:')
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 16,
+            ca: conn.ca,
+            cert: conn.cert,
+            key: conn.key,
+            rejectUnauthorized: !conn.insecure,
+            servername: conn.tlsServerName,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 16 }),
+      discovery: new Map(),
+    };
+  }
+
+  /** The same credentials, addressing workspace `path` (e.g. `root:imw1`). */
+  forWorkspace(path: string): ApiClient {
+    return new ApiClient({ ...this.conn, server: `${this.base}/clusters/${path}` }, this.retryPolicy, this.shared, this.kubeconfig);
+  }
+
+  /** Releases keep-alive sockets so the process can exit. */
+  close(): void {
+    this.shared.agent.destroy();
+  }
+
+  private async headers(extra: Record<string, string>): Promise<Record<string, string>> {
+    const h: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'kubestellar-zx', ...extra };
+    if (this.conn.token) h.Authorization = `Bearer ${this.conn.token}`;
+    else if (this.conn.basicAuth) h.Authorization = this.conn.basicAuth;
+    else if (this.conn.dynamicAuth) Object.assign(h, await this.conn.dynamicAuth());
+    return h;
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const u = new URL(this.conn.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  /** One HTTP exchange; resolves with status, headers and body text. */
+  private async once(opts: RequestOptions): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+    const u = this.url(opts.path, opts.query);
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const headers = await this.headers(payload === undefined ? {} : { 'Content-Type': opts.contentType ?? 'application/json' });
+    const timeoutMs = opts.timeoutMs ?? this.conn.timeoutMs;
+    const mod = u.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(u, { method: opts.method, headers, agent: this.shared.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'KS_TIMEOUT' })));
+      }
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** A request with retries: 429 always (honouring Retry-After); 5xx and resets only when idempotent. */
+  async request<T = unknown>(opts: RequestOptions): Promise<T> {
+    const attempts = opts.retry === false ? 1 : this.retryPolicy.attempts;
+    const idempotent = IDEMPOTENT.has(opts.method);
+    let lastError: ApiError | undefined;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const started = Date.now();
+      let waitMs: number | undefined;
+      try {
+        const res = await this.once(opts);
+        trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${res.status} (${Date.now() - started} ms)`);
+        if (res.status < 400) return (res.body ? parseJson(res.body) : undefined) as T;
+        lastError = statusError(res.status, res.body, res.headers, opts);
+        const retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501);
+        if (!retryable) throw lastError;
+        if (lastError.retryAfterSeconds !== undefined) waitMs = Math.min(lastError.retryAfterSeconds * 1000, 30_000);
+      } catch (err) {
+        if (err instanceof ApiError) {
+          if (err !== lastError) throw err;
+          if (attempt === attempts) throw err;
+        } else {
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${code || (err as Error).message} (${Date.now() - started} ms)`);
+          lastError = networkError(err as NodeJS.ErrnoException, this.conn.server);
+          const retryable = code !== 'KS_TIMEOUT' && RETRYABLE_NETWORK.has(code) && (idempotent || NEVER_SENT.has(code));
+          if (!retryable || attempt === attempts) throw lastError;
+        }
+      }
+      const backoff = Math.min(this.retryPolicy.baseDelayMs * 2 ** (attempt - 1), this.retryPolicy.maxDelayMs);
+      await sleep(waitMs ?? backoff * (0.5 + Math.random() / 2));
+    }
+    throw lastError!;
+  }
+
+  // ---- resources ----
+
+  static path(type: ResourceType, opts: { namespace?: string; name?: string; subresource?: string } = {}): string {
+    let p = type.group ? `/apis/${type.group}/${type.version}` : `/api/${type.version}`;
+    if (type.namespaced && opts.namespace) p += `/namespaces/${encodeURIComponent(opts.namespace)}`;
+    p += `/${type.resource}`;
+    if (opts.name !== undefined) p += `/${encodeURIComponent(opts.name)}`;
+    if (opts.subresource) p += `/${opts.subresource}`;
+    return p;
+  }
+
+  private ns(type: ResourceType, namespace?: string): string | undefined {
+    return type.namespaced ? (namespace ?? this.conn.namespace) : undefined;
+  }
+
+  get<T extends KubeObject = KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
+    return this.request<T>({ method: 'GET', path: ApiClient.path(type, { namespace: this.ns(type, namespace), name }) });
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async find<T extends KubeObject = KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(type, name, namespace);
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'NotFound') return undefined;
+      throw err;
+    }
+  }
+
+  list<T extends KubeObject = KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>({
+      method: 'GET',
+      path: ApiClient.path(type, { namespace: type.namespaced ? opts.namespace : undefined }),
+      query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+    });
+  }
+
+  create<T extends KubeObject>(type: ResourceType, obj: Omit<T, 'apiVersion' | 'kind'> & Partial<KubeObject>, opts: { dryRun?: boolean } = {}): Promise<T> {
+    const body = { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(type), kind: obj.kind ?? type.kind };
+    return this.request<T>({
+      method: 'POST',
+      path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace) }),
+      body,
+      query: { dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  update<T extends KubeObject>(type: ResourceType, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+    return this.request<T>({
+      method: 'PUT',
+      path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace), name: obj.metadata.name }),
+      body: obj,
+      query: { dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  patch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    name: string,
+    patch: unknown,
+    opts: { patchType?: PatchType; namespace?: string; dryRun?: boolean } = {},
+  ): Promise<T> {
+    return this.request<T>({
+      method: 'PATCH',
+      path: ApiClient.path(type, { namespace: this.ns(type, opts.namespace), name }),
+      body: patch,
+      contentType: patchContentType[opts.patchType ?? 'merge'],
+      query: { dryRun: opts.dryRun ? 'All' : undefined },
+    });
+  }
+
+  /** Deletes; true when this call deleted it, false when it was already gone. */
+  async delete(type: ResourceType, name: string, opts: { namespace?: string; dryRun?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.request({
+        method: 'DELETE',
+        path: ApiClient.path(type, { namespace: this.ns(type, opts.namespace), name }),
+        query: { dryRun: opts.dryRun ? 'All' : undefined },
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'NotFound') return false;
+      throw err;
+    }
+  }
+
+  /** Watches from `resourceVersion` until `signal` aborts or the server ends the stream. */
+  async *watch<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    opts: ListOptions & { resourceVersion?: string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<WatchEvent<T>> {
+    const u = this.url(ApiClient.path(type, { namespace: type.namespaced ? opts.namespace : undefined }), {
+      watch: 1,
+      resourceVersion: opts.resourceVersion,
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      allowWatchBookmarks: true,
+    });
+    const headers = await this.headers({});
+    const mod = u.protocol === 'https:' ? https : http;
+    trace(`GET ${u.href} (watch)`);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(u, { method: 'GET', headers, agent: this.shared.agent, signal: opts.signal }, resolve);
+      req.on('error', reject);
+      req.end();
+    }).catch((err: NodeJS.ErrnoException) => {
+      if (err.name === 'AbortError') return undefined;
+      throw networkError(err, this.conn.server);
+    });
+    if (!res) return;
+    if ((res.statusCode ?? 0) >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw statusError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers, { method: 'GET', path: u.pathname });
+    }
+    let buffered = '';
+    try {
+      for await (const chunk of res) {
+        buffered += (chunk as Buffer).toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) yield JSON.parse(line) as WatchEvent<T>;
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw networkError(err as NodeJS.ErrnoException, this.conn.server);
+    }
+  }
+
+  // ---- discovery ----
+
+  /** Maps `apiVersion` + `kind` to a resource type through this workspace's discovery. */
+  async resolve(apiVersion: string, kind: string): Promise<ResourceType> {
+    const key = `${this.conn.server} ${apiVersion}`;
+    let table = this.shared.discovery.get(key);
+    if (!table) {
+      table = this.discoverGroupVersion(apiVersion);
+      this.shared.discovery.set(key, table);
+      table.catch(() => this.shared.discovery.delete(key));
+    }
+    const found = (await table).get(kind);
+    if (!found) {
+      throw new ApiError('NotFound', `the server doesn't have a resource type for kind "${kind}" in ${apiVersion}${this.workspace ? ` (workspace ${this.workspace})` : ''}`, 404);
+    }
+    return found;
+  }
+
+  /** Forgets discovery results, e.g. after an APIBinding changes what is served. */
+  invalidateDiscovery(): void {
+    this.shared.discovery.clear();
+  }
+
+  private async discoverGroupVersion(apiVersion: string): Promise<Map<string, ResourceType>> {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
+    const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
+    const list = await this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>({ method: 'GET', path });
+    const table = new Map<string, ResourceType>();
+    for (const r of list.resources ?? []) {
+      if (r.name.includes('/')) continue;
+      table.set(r.kind, { group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced });
+    }
+    return table;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+const kindByStatus = (status: number, reason?: string): ApiErrorKind => {
+  if (status === 404) return 'NotFound';
+  if (status === 409) return reason === 'AlreadyExists' ? 'AlreadyExists' : 'Conflict';
+  if (status === 403) return 'Forbidden';
+  if (status === 401) return 'Unauthorized';
+  if (status === 422) return 'Invalid';
+  if (status === 429) return 'TooManyRequests';
+  if (status === 504 || reason === 'Timeout') return 'Timeout';
+  if (status >= 500) return 'ServerError';
+  return 'BadRequest';
+};
+
+function statusError(status: number, body: string, headers: http.IncomingHttpHeaders, opts: Pick<RequestOptions, 'method' | 'path'>): ApiError {
+  const parsed = parseJson(body) as { kind?: string; message?: string; reason?: string } | string;
+  const st = typeof parsed === 'object' && parsed?.kind === 'Status' ? parsed : undefined;
+  const retryAfter = headers['retry-after'] !== undefined ? Number(headers['retry-after']) : undefined;
+  const kind = kindByStatus(status, st?.reason);
+  const message =
+    st?.message ||
+    (status === 401 ? 'Unauthorized: the server rejected the credentials' : `${opts.method} ${opts.path}: HTTP ${status}${typeof parsed === 'string' && parsed ? `: ${parsed.slice(0, 200)}` : ''}`);
+  return new ApiError(kind, message, status, Number.isFinite(retryAfter) ? retryAfter : undefined);
+}
+
+function networkError(err: NodeJS.ErrnoException, server: string): ApiError {
+  if (err.code === 'KS_TIMEOUT') return new ApiError('Timeout', `request to ${server} timed out: ${err.message}`);
+  const detail = err.code ? `${err.code}${err.message && !err.message.includes(err.code) ? ` ${err.message}` : ` (${err.message})`}` : err.message;
+  return new ApiError('Unreachable', `cannot reach the server at ${server}: ${detail}`);
+}
+
+/** Loads the kubeconfig (client-go rules), applies kubectl's flags, returns a client. */
+export async function connect(kube: KubeFlags = {}, opts: { defaultTimeoutMs?: number; retry?: RetryPolicy } = {}): Promise<ApiClient> {
+  const kc = await Kubeconfig.load(kube);
+  return new ApiClient(resolveConnection(kc, kube, opts.defaultTimeoutMs), opts.retry, undefined, kc);
+}

@@ -1,0 +1,108 @@
+// From a loaded kubeconfig and kubectl's flags to what one HTTPS connection needs, as
+// client-go's DirectClientConfig does: flags override the context, which names the
+// cluster and user.
+import { readFileSync } from 'node:fs';
+import { CommandError } from './errors.ts';
+import { parseDuration, type KubeFlags } from './args.ts';
+import type { Kubeconfig, UserEntry } from './kubeconfig.ts';
+
+export interface Connection {
+  /** server URL as configured, e.g. https://h:6443/clusters/root */
+  server: string;
+  ca?: Buffer;
+  insecure: boolean;
+  tlsServerName?: string;
+  token?: string;
+  cert?: Buffer;
+  key?: Buffer;
+  basicAuth?: string;
+  /** exec / auth-provider credentials, resolved lazily per request */
+  dynamicAuth?: () => Promise<Record<string, string>>;
+  namespace: string;
+  /** per-request time limit in ms; 0 means none */
+  timeoutMs: number;
+  contextName: string;
+}
+
+const b64 = (s: string) => Buffer.from(s, 'base64');
+
+function readRef(what: string, file: string | undefined, data: string | undefined): Buffer | undefined {
+  if (data) return b64(data);
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new CommandError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function resolveConnection(kc: Kubeconfig, flags: KubeFlags, defaultTimeoutMs = 60_000): Connection {
+  const view = kc.view();
+  const contextName = flags.context ?? view.currentContext;
+  const context = contextName ? view.contexts[contextName] : undefined;
+  if (flags.context && !context) throw new CommandError(`context "${flags.context}" does not exist`);
+  const clusterName = flags.cluster ?? context?.cluster;
+  const cluster = clusterName ? view.clusters[clusterName] : undefined;
+  if (flags.cluster && !cluster) throw new CommandError(`cluster "${flags.cluster}" does not exist`);
+  const userName = flags.user ?? context?.user;
+  const user: UserEntry = (userName ? view.users[userName] : undefined) ?? {};
+  if (flags.user && !view.users[flags.user]) throw new CommandError(`user "${flags.user}" does not exist`);
+
+  const server = flags.server ?? cluster?.server;
+  if (!server) {
+    const where = kc.files.length ? kc.files.join(', ') : 'the kubeconfig';
+    throw new CommandError(
+      contextName
+        ? `context "${contextName}" names no cluster with a server in ${where}`
+        : `no current context in ${where}: give --kubeconfig, set KUBECONFIG, or create ~/.kube/config`,
+    );
+  }
+  if (!/^https?:\/\//.test(server)) throw new CommandError(`server ${JSON.stringify(server)} is not an http(s) URL`);
+
+  const conn: Connection = {
+    server: server.replace(/\/+$/, ''),
+    insecure: flags.insecureSkipTlsVerify ?? cluster?.['insecure-skip-tls-verify'] === true,
+    tlsServerName: cluster?.['tls-server-name'],
+    namespace: flags.namespace ?? context?.namespace ?? 'default',
+    timeoutMs: flags.requestTimeout !== undefined ? parseDuration(flags.requestTimeout, '--request-timeout') : defaultTimeoutMs,
+    contextName: contextName ?? '',
+  };
+  conn.ca = flags.certificateAuthority
+    ? readRef('certificate authority', flags.certificateAuthority, undefined)
+    : readRef('certificate authority', cluster?.['certificate-authority'], cluster?.['certificate-authority-data']);
+
+  if (flags.token) {
+    conn.token = flags.token;
+  } else if (user.token) {
+    conn.token = user.token;
+  } else if (user.tokenFile) {
+    conn.token = readRef('token file', user.tokenFile, undefined)!.toString('utf8').trim();
+  }
+  conn.cert = readRef('client certificate', user['client-certificate'], user['client-certificate-data']);
+  conn.key = readRef('client key', user['client-key'], user['client-key-data']);
+  if (user.username !== undefined && !conn.token) {
+    conn.basicAuth = 'Basic ' + Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64');
+  }
+  if (!conn.token && (user.exec || user['auth-provider'])) {
+    conn.dynamicAuth = dynamicAuthFor(kc, contextName, userName);
+  }
+  return conn;
+}
+
+/**
+ * exec credential plugins and auth providers are where @kubernetes/client-node does the
+ * job better than code of ours; it is loaded only for users that need it.
+ */
+function dynamicAuthFor(kc: Kubeconfig, contextName: string | undefined, userName: string | undefined) {
+  return async (): Promise<Record<string, string>> => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const k = new KubeConfig();
+    if (kc.files.length === 1) k.loadFromFile(kc.files[0]);
+    else k.loadFromDefault();
+    if (contextName) k.setCurrentContext(contextName);
+    const opts: { headers?: Record<string, string> } = { headers: {} };
+    await k.applyToHTTPSOptions(opts as never);
+    if (!opts.headers?.Authorization && userName) throw new CommandError(`user "${userName}" yielded no credentials`);
+    return opts.headers ?? {};
+  };
+}
