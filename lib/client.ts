@@ -213,7 +213,7 @@ export class ApiClient {
     });
   }
 
-  create<T extends KubeObject>(type: ResourceType, obj: Omit<T, 'apiVersion' | 'kind'> & Partial<KubeObject>, opts: { dryRun?: boolean } = {}): Promise<T> {
+  create<T extends KubeObject>(type: ResourceType, obj: Omit<T, 'apiVersion' | 'kind'> & { apiVersion?: string; kind?: string; metadata: T['metadata'] }, opts: { dryRun?: boolean } = {}): Promise<T> {
     const body = { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(type), kind: obj.kind ?? type.kind };
     return this.request<T>({
       method: 'POST',

@@ -7,7 +7,7 @@
 //   file that sets one; each file rewritten atomically under a lock.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { CommandError, EXIT } from './errors.ts';
 import { readFileIfExists, withFileLock, writeFileAtomic } from './fsutil.ts';
 import type { KubeFlags } from './args.ts';
@@ -95,6 +95,15 @@ function absolutize<T extends Record<string, unknown>>(entry: T, file: string, k
   for (const k of keys) {
     const v = out[k];
     if (typeof v === 'string' && v !== '' && !isAbsolute(v)) (out as Record<string, unknown>)[k] = resolve(dirname(file), v);
+  }
+  return out;
+}
+/** client-go writes file references relative to the file that holds them. */
+function relativize<T extends Record<string, unknown>>(entry: T, file: string, keys: string[]): T {
+  const out = { ...entry };
+  for (const k of keys) {
+    const v = out[k];
+    if (typeof v === 'string' && isAbsolute(v)) (out as Record<string, unknown>)[k] = relative(dirname(file), v) || '.';
   }
   return out;
 }
@@ -220,7 +229,7 @@ function writeBack(states: FileState[], explicit: boolean, before: KubeconfigVie
       let idx = states.findIndex((s) => namedList(s.raw, section).some((e) => e.name === name));
       if (idx < 0) idx = destinationIndex(states, explicit);
       const list = namedList(states[idx].raw, section).filter((e) => e.name !== name);
-      if (next !== undefined) list.push({ name, [entryKey[section]]: next });
+      if (next !== undefined) list.push({ name, [entryKey[section]]: relativize(next, states[idx].path, pathKeys[section]) });
       states[idx].raw[section] = list;
       dirty.add(idx);
     }
