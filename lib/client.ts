@@ -147,33 +147,27 @@ export class ApiClient {
     const attempts = opts.retry === false ? 1 : this.retryPolicy.attempts;
     const idempotent = IDEMPOTENT.has(opts.method);
     let lastError: ApiError | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       let waitMs: number | undefined;
+      let retryable: boolean;
       try {
         const res = await this.once(opts);
         trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${res.status} (${Date.now() - started} ms)`);
         if (res.status < 400) return (res.body ? parseJson(res.body) : undefined) as T;
         lastError = statusError(res.status, res.body, res.headers, opts);
-        const retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501);
-        if (!retryable) throw lastError;
+        retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501);
         if (lastError.retryAfterSeconds !== undefined) waitMs = Math.min(lastError.retryAfterSeconds * 1000, 30_000);
       } catch (err) {
-        if (err instanceof ApiError) {
-          if (err !== lastError) throw err;
-          if (attempt === attempts) throw err;
-        } else {
-          const code = (err as NodeJS.ErrnoException).code ?? '';
-          trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${code || (err as Error).message} (${Date.now() - started} ms)`);
-          lastError = networkError(err as NodeJS.ErrnoException, this.conn.server);
-          const retryable = code !== 'KS_TIMEOUT' && RETRYABLE_NETWORK.has(code) && (idempotent || NEVER_SENT.has(code));
-          if (!retryable || attempt === attempts) throw lastError;
-        }
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${code || (err as Error).message} (${Date.now() - started} ms)`);
+        lastError = networkError(err as NodeJS.ErrnoException, this.conn.server);
+        retryable = code !== 'KS_TIMEOUT' && RETRYABLE_NETWORK.has(code) && (idempotent || NEVER_SENT.has(code));
       }
+      if (!retryable || attempt >= attempts) throw lastError;
       const backoff = Math.min(this.retryPolicy.baseDelayMs * 2 ** (attempt - 1), this.retryPolicy.maxDelayMs);
       await sleep(waitMs ?? backoff * (0.5 + Math.random() / 2));
     }
-    throw lastError!;
   }
 
   // ---- resources ----
@@ -282,7 +276,7 @@ export class ApiClient {
       req.on('error', reject);
       req.end();
     }).catch((err: NodeJS.ErrnoException) => {
-      if (err.name === 'AbortError') return undefined;
+      if (opts.signal?.aborted) return undefined;
       throw networkError(err, this.conn.server);
     });
     if (!res) return;
@@ -303,7 +297,7 @@ export class ApiClient {
         }
       }
     } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw networkError(err as NodeJS.ErrnoException, this.conn.server);
+      if (!opts.signal?.aborted) throw networkError(err as NodeJS.ErrnoException, this.conn.server);
     }
   }
 

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../lib/client.ts';
+import { ApiError, EXIT } from '../../lib/errors.ts';
+import { CONFIGMAPS, NAMESPACES } from '../../lib/resources.ts';
+import { fakeApiServer, json, status } from './support/fake-apiserver.ts';
+
+let server: Awaited<ReturnType<typeof fakeApiServer>> | undefined;
+afterEach(async () => { await server?.close(); server = undefined; });
+
+const fast = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
+const client = (url: string, extra: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) =>
+  new ApiClient({ server: `${url}/clusters/root`, insecure: false, namespace: 'default', timeoutMs: 2000, contextName: 'root', token: 'tok', ...extra }, fast);
+
+describe('ApiClient', () => {
+  it('addresses resources in a workspace and sends the bearer token', async () => {
+    server = await fakeApiServer((req, res) => json(res, 200, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'x' } }));
+    const c = client(server.url);
+    await c.get(CONFIGMAPS, 'x', 'ns1');
+    await c.forWorkspace('root:imw1').list(NAMESPACES, { labelSelector: 'a in (b,c)' });
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/clusters/root/api/v1/namespaces/ns1/configmaps/x',
+      '/clusters/root:imw1/api/v1/namespaces?labelSelector=a+in+%28b%2Cc%29',
+    ]);
+    expect(server.requests[0].headers.authorization).toBe('Bearer tok');
+  });
+
+  it('retries a 429, waiting as Retry-After says, for any method', async () => {
+    let n = 0;
+    server = await fakeApiServer((req, res) =>
+      n++ < 2 ? json(res, 429, status(429, 'TooManyRequests', 'slow down'), { 'Retry-After': '0' }) : json(res, 201, { metadata: { name: 'a' } }));
+    await client(server.url).create(CONFIGMAPS, { metadata: { name: 'a', namespace: 'default' } });
+    expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
+  });
+
+  it('retries 5xx for idempotent requests only', async () => {
+    server = await fakeApiServer((req, res) => json(res, 503, status(503, 'ServiceUnavailable', 'not yet')));
+    const c = client(server.url);
+    await expect(c.get(CONFIGMAPS, 'a')).rejects.toMatchObject({ kind: 'ServerError', status: 503 });
+    expect(server.requests).toHaveLength(4);
+    server.requests.length = 0;
+    await expect(c.create(CONFIGMAPS, { metadata: { name: 'a' } })).rejects.toBeInstanceOf(ApiError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a reset connection for a GET and succeeds', async () => {
+    let n = 0;
+    server = await fakeApiServer((req, res) => (n++ === 0 ? res.socket?.destroy() : json(res, 200, { metadata: { name: 'a' } })));
+    expect((await client(server.url).get(CONFIGMAPS, 'a')).metadata.name).toBe('a');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('turns statuses into typed errors with the server message and exit codes', async () => {
+    const answers: Record<string, [number, string]> = {
+      nf: [404, 'NotFound'], ae: [409, 'AlreadyExists'], cf: [409, 'Conflict'], fb: [403, 'Forbidden'], ua: [401, 'Unauthorized'], iv: [422, 'Invalid'],
+    };
+    server = await fakeApiServer((req, res) => {
+      const key = req.url.split('/').pop()!;
+      const [code, reason] = answers[key];
+      json(res, code, status(code, reason, `configmaps "${key}" ${reason}`));
+    });
+    const c = client(server.url);
+    const kinds: Record<string, string> = { nf: 'NotFound', ae: 'AlreadyExists', cf: 'Conflict', fb: 'Forbidden', ua: 'Unauthorized', iv: 'Invalid' };
+    for (const [name, kind] of Object.entries(kinds)) {
+      await expect(c.get(CONFIGMAPS, name)).rejects.toMatchObject({ kind, message: `configmaps "${name}" ${answers[name][1]}` });
+    }
+    await expect(c.get(CONFIGMAPS, 'nf')).rejects.toMatchObject({ exitCode: EXIT.notFound });
+    expect(await c.find(CONFIGMAPS, 'nf')).toBeUndefined();
+    expect(await c.delete(CONFIGMAPS, 'nf')).toBe(false);
+  });
+
+  it('reports an unreachable server and a request timeout', async () => {
+    const c = client('http://127.0.0.1:1');
+    await expect(c.get(CONFIGMAPS, 'a')).rejects.toMatchObject({ kind: 'Unreachable', exitCode: EXIT.unreachable });
+    server = await fakeApiServer(() => { /* never answers */ });
+    await expect(client(server.url, { timeoutMs: 100 }).get(CONFIGMAPS, 'a')).rejects.toMatchObject({ kind: 'Timeout', exitCode: EXIT.timeout });
+  });
+
+  it('resolves kinds through discovery, once per workspace', async () => {
+    server = await fakeApiServer((req, res) => json(res, 200, {
+      kind: 'APIResourceList', groupVersion: 'edge.kubestellar.io/v2alpha1',
+      resources: [{ name: 'synctargets', kind: 'SyncTarget', namespaced: false }, { name: 'synctargets/status', kind: 'SyncTarget', namespaced: false }],
+    }));
+    const c = client(server.url);
+    expect(await c.resolve('edge.kubestellar.io/v2alpha1', 'SyncTarget')).toEqual({ group: 'edge.kubestellar.io', version: 'v2alpha1', resource: 'synctargets', kind: 'SyncTarget', namespaced: false });
+    await c.resolve('edge.kubestellar.io/v2alpha1', 'SyncTarget');
+    await expect(c.resolve('edge.kubestellar.io/v2alpha1', 'Nope')).rejects.toMatchObject({ kind: 'NotFound' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('streams watch events until aborted', async () => {
+    server = await fakeApiServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write(JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a' } } }) + '\n');
+      res.write(JSON.stringify({ type: 'DELETED', object: { metadata: { name: 'a' } } }) + '\n');
+    });
+    const ac = new AbortController();
+    const seen: string[] = [];
+    for await (const ev of client(server.url).watch(CONFIGMAPS, { namespace: 'default', resourceVersion: '5', signal: ac.signal })) {
+      seen.push(ev.type);
+      if (seen.length === 2) ac.abort();
+    }
+    expect(seen).toEqual(['ADDED', 'DELETED']);
+    expect(server.requests[0].url).toContain('watch=1');
+    expect(server.requests[0].url).toContain('resourceVersion=5');
+  });
+});
