@@ -28,6 +28,7 @@ teardown() { teardown_tmp; }
   assert_success
   assert_line --index 0 'Usage: kubectl kubestellar ensure SUBCOMMAND [flags] [arguments]'
   assert_equal "$stderr" ""
+  shopt -s nullglob
   for exe in "$REPO_ROOT"/bin/kubectl-kubestellar-ensure-*; do
     sub=${exe##*/kubectl-kubestellar-ensure-}
     assert_line --regexp "^  ${sub} "
