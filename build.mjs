@@ -2,7 +2,8 @@
 // imported libraries land in separate chunks, so `--help` loads only what it needs
 // (REFERENCE.md: unbundled imports cost tens to hundreds of milliseconds).
 import { build } from 'esbuild';
-import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { relative } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const entryPoints = readdirSync('scripts')
@@ -33,7 +34,8 @@ const buildInfo = {
 mkdirSync('dist', { recursive: true });
 writeFileSync('dist/build-info.json', JSON.stringify(buildInfo, null, 2) + '\n');
 
-await build({
+const { metafile } = await build({
+  metafile: true,
   entryPoints,
   outdir: 'dist',
   bundle: true,
@@ -51,3 +53,9 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// Drop chunks of earlier builds (after writing, so a concurrent run never sees a gap).
+const fresh = new Set(Object.keys(metafile.outputs).map((p) => relative('dist', p)));
+for (const f of readdirSync('dist/chunks')) {
+  if (!fresh.has(`chunks/${f}`)) rmSync(`dist/chunks/${f}`, { force: true });
+}
