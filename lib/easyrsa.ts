@@ -103,6 +103,9 @@ export function indexTime(d: Date): string {
 
 // ---- inspection ----
 
+/** PKCS#8 encrypted, or a traditional PEM with a DEK-Info header (easy-rsa without nopass). */
+export const isEncryptedPem = (pem: string): boolean => /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem);
+
 /** Why the credentials at `certPath`/`keyPath` are not fit for `domain` under this CA, or undefined if they are. */
 export function credentialsProblem(certPath: string, keyPath: string, domain: string, caCertPem: string, now = Date.now()): string | undefined {
   const certPem = readFileIfExists(certPath);
@@ -124,11 +127,12 @@ export function credentialsProblem(certPath: string, keyPath: string, domain: st
   if (facts.notAfter.getTime() <= now) return `the certificate expired on ${facts.notAfter.toISOString()}`;
   if (facts.notBefore.getTime() > now + 300_000) return `the certificate is not valid before ${facts.notBefore.toISOString()}`;
   if (!facts.serverAuth) return 'the certificate is not for TLS server authentication';
+  if (isEncryptedPem(keyPem)) return `the key ${keyPath} is encrypted, which kcp cannot use`;
   let key: KeyObject;
   try {
     key = createPrivateKey(keyPem);
   } catch (err) {
-    return `the key ${keyPath} cannot be read (${(err as Error).message.replace(/^error:\S+:/, '')}); is it encrypted?`;
+    return `the key ${keyPath} cannot be read (${(err as Error).message})`;
   }
   if (!new X509Certificate(certPem).checkPrivateKey(key)) return 'the key does not match the certificate';
   return undefined;
@@ -208,16 +212,12 @@ function readCA(layout: PkiLayout, now: number): string {
 
 function loadCAKey(layout: PkiLayout, caCertPem: string): KeyObject {
   let key: KeyObject;
+  const pem = readFileSync(layout.caKey, 'utf8');
+  if (isEncryptedPem(pem)) throw new CommandError(`the CA key ${layout.caKey} is encrypted; this command needs a CA made with 'nopass'`);
   try {
-    key = createPrivateKey(readFileSync(layout.caKey));
+    key = createPrivateKey(pem);
   } catch (err) {
-    const msg = (err as Error).message;
-    const encrypted = /passphrase|encrypted|bad decrypt/i.test(msg);
-    throw new CommandError(
-      encrypted
-        ? `the CA key ${layout.caKey} is encrypted; this command needs a CA made with 'nopass'`
-        : `cannot read the CA key ${layout.caKey}: ${msg}`,
-    );
+    throw new CommandError(`cannot read the CA key ${layout.caKey}: ${(err as Error).message}`);
   }
   if (!new X509Certificate(caCertPem).checkPrivateKey(key)) throw new CommandError(`the CA key ${layout.caKey} does not match ${layout.caCert}`);
   return key;

@@ -175,9 +175,10 @@ function setKeepingOrder(yaml: YamlModule, doc: import('yaml').Document, map: im
 function stringifyOptionsFor(text: string): import('yaml').ToStringOptions {
   const seqLine = /^([ ]*)\S[^\n]*:[ ]*\n([ ]*)- /m.exec(text);
   const indentSeq = seqLine ? seqLine[2].length > seqLine[1].length : true;
-  const widths = [...text.matchAll(/^( +)[^ \n#-]/gm)].map((m) => m[1].length);
+  const widths = [...text.matchAll(/^( +)[^ \n#]/gm)].map((m) => m[1].length);
   const indent = Math.max(1, Math.min(8, widths.length ? Math.min(...widths) : 2));
-  return { lineWidth: 0, minContentWidth: 0, indentSeq, indent };
+  const flow = /[{[]( ?)[^\s}\]]/.exec(text);
+  return { lineWidth: 0, minContentWidth: 0, indentSeq, indent, flowCollectionPadding: flow ? flow[1] === ' ' : true };
 }
 
 /**
