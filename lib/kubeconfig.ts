@@ -77,7 +77,10 @@ function parseFile(path: string): FileState {
 // yaml is loaded on first use, not at start-up.
 let yamlModule: typeof import('yaml') | undefined;
 async function loadYaml(): Promise<void> {
-  yamlModule ??= await import('yaml');
+  if (yamlModule) return;
+  // Bundled, yaml (CommonJS) arrives as the namespace's `default`.
+  const m = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  yamlModule = typeof m.parse === 'function' ? m : m.default!;
 }
 function parseYaml(text: string): unknown {
   if (!yamlModule) throw new Error('internal: yaml not loaded');

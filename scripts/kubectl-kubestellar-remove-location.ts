@@ -1,0 +1,35 @@
+// kubectl kubestellar remove location [--imw WS] [-X] [--dry-run] [kubectl flags] NAME
+import { runCommand } from '../lib/command.ts';
+import { summaryOf } from '../lib/commands.ts';
+import { result } from '../lib/output.ts';
+
+await runCommand(
+  {
+    name: 'kubectl kubestellar remove location',
+    summary: summaryOf('kubectl-kubestellar-remove-location'),
+    usage: '[--imw WS] [-X] [--dry-run] [kubectl flags] NAME',
+    description: `Deletes the SyncTarget and the Location named NAME from the inventory
+management workspace, whichever exist; does nothing when neither does. Afterwards
+the current workspace is the IMW. Flags may appear anywhere.`,
+    flags: {
+      imw: { type: 'string', value: 'WS', description: 'the inventory management workspace (default: the current one)' },
+      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+    },
+    kube: { refuse: ['context'] },
+    positionals: { min: 1, max: 1, names: 'NAME' },
+  },
+  async ({ flags, positionals: [name], kube }) => {
+    const { validateObjectName, validateWorkspaceRef } = await import('../lib/validate.ts');
+    validateObjectName(name);
+    if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
+    const [{ connect }, { openNavigator }, { WorkspaceSession }, { removeLocation }] = await Promise.all([
+      import('../lib/client.ts'),
+      import('../lib/workspace.ts'),
+      import('../lib/session.ts'),
+      import('../lib/location.ts'),
+    ]);
+    const client = await connect(kube);
+    const session = new WorkspaceSession(await openNavigator(client), Boolean(flags['dry-run']));
+    await removeLocation(session, { imw: flags.imw, name, print: result });
+  },
+);

@@ -1,0 +1,79 @@
+# Shared by inventory.bats, wmw.bats and syncer.bats: one sandbox per file (with the
+# mailbox controller emulation and a request log), a private kubeconfig copy per test,
+# the ESPW that `kubestellar init` would make, and request-log helpers.
+
+# start_file_sandbox: in setup_file; exports SANDBOX_DIR, SANDBOX_PID, SANDBOX_URL, REQUEST_LOG.
+start_file_sandbox() {
+  SANDBOX_DIR="$BATS_FILE_TMPDIR/kcp"
+  REQUEST_LOG="$BATS_FILE_TMPDIR/requests.jsonl"
+  mkdir -p "$SANDBOX_DIR"
+  kubestellar-sandbox start --secure-port 0 --root-directory "$SANDBOX_DIR" \
+    --kubestellar-controllers --request-log "$REQUEST_LOG" >"$BATS_FILE_TMPDIR/sandbox.log" 2>&1 3>&- &
+  SANDBOX_PID=$!
+  local i
+  for i in $(seq 1 150); do
+    [ -s "$SANDBOX_DIR/admin.kubeconfig" ] && break
+    kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$BATS_FILE_TMPDIR/sandbox.log" >&2; return 1; }
+    sleep 0.1
+  done
+  [ -s "$SANDBOX_DIR/admin.kubeconfig" ] || { echo "sandbox did not start" >&2; return 1; }
+  SANDBOX_URL="$(KUBECONFIG="$SANDBOX_DIR/admin.kubeconfig" kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+  SANDBOX_URL="${SANDBOX_URL%/clusters/*}"
+  export SANDBOX_DIR SANDBOX_PID SANDBOX_URL REQUEST_LOG
+}
+
+stop_file_sandbox() {
+  if [ -n "${SANDBOX_PID:-}" ]; then
+    kill "$SANDBOX_PID" 2>/dev/null || true
+    wait "$SANDBOX_PID" 2>/dev/null || true
+  fi
+}
+
+# use_sandbox_kubeconfig: in setup, after setup_tmp; a private copy, current workspace root.
+use_sandbox_kubeconfig() {
+  cp "$SANDBOX_DIR/admin.kubeconfig" "$TEST_TMP/kubeconfig"
+  export KUBECONFIG="$TEST_TMP/kubeconfig"
+}
+
+# kubectl_ws PATH ARGS...: plain kubectl against one workspace of the sandbox.
+kubectl_ws() {
+  local ws="$1"
+  shift
+  kubectl --kubeconfig "$SANDBOX_DIR/admin.kubeconfig" --server "$SANDBOX_URL/clusters/$ws" "$@"
+}
+
+# wait_ws_ready PARENT NAME
+wait_ws_ready() {
+  local i
+  for i in $(seq 1 100); do
+    [ "$(kubectl_ws "$1" get workspace "$2" -o jsonpath='{.status.phase}' 2>/dev/null)" = Ready ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# make_espw: root:espw with the edge API export (what `kubestellar init` provides).
+make_espw() {
+  kubectl_ws root apply -f "$REPO_ROOT/test/bats/fixtures/espw-workspace.yaml" >/dev/null
+  wait_ws_ready root espw
+  kubectl_ws root:espw apply -f "$REPO_ROOT/test/bats/fixtures/espw-edge-api.yaml" >/dev/null
+}
+
+# make_ws NAME: an organization workspace under root, Ready.
+make_ws() {
+  printf 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata: {name: %s}\nspec: {type: {name: organization, path: root}}\n' "$1" |
+    kubectl_ws root apply -f - >/dev/null
+  wait_ws_ready root "$1"
+}
+
+# current_server: the server of the current context, where kubectl ws points it.
+current_server() {
+  kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}'
+}
+
+# log_mark: the request log's current length; mutations_since MARK: writes sent since.
+log_mark() { wc -l <"$REQUEST_LOG" | tr -d ' '; }
+mutations_since() {
+  tail -n +"$(($1 + 1))" "$REQUEST_LOG" | jq -r 'select(.method != "GET" and .method != "HEAD") | "\(.method) \(.path) \(.status)"'
+}
+requests_since() { tail -n +"$(($1 + 1))" "$REQUEST_LOG" | wc -l | tr -d ' '; }
