@@ -1,0 +1,30 @@
+// kubectl kubestellar remove wmw [-X] [--dry-run] [kubectl flags] NAME
+import { runCommand } from '../lib/command.ts';
+import { summaryOf } from '../lib/commands.ts';
+import { result } from '../lib/output.ts';
+
+await runCommand(
+  {
+    name: 'kubectl kubestellar remove wmw',
+    summary: summaryOf('kubectl-kubestellar-remove-wmw'),
+    usage: '[-X] [--dry-run] [kubectl flags] NAME',
+    description: `Deletes the workload management workspace root:NAME, if it exists.
+Afterwards the current workspace is root.`,
+    flags: {
+      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+    },
+    kube: { refuse: ['context'] },
+    positionals: { min: 1, max: 1, names: 'NAME' },
+  },
+  async ({ flags, positionals: [name], kube }) => {
+    const { validateWorkspaceName } = await import('../lib/validate.ts');
+    validateWorkspaceName(name);
+    const [{ connect }, { openNavigator }, { removeWmw }] = await Promise.all([
+      import('../lib/client.ts'),
+      import('../lib/workspace.ts'),
+      import('../lib/wmw.ts'),
+    ]);
+    const nav = await openNavigator(await connect(kube));
+    await removeWmw(nav, name, { dryRun: Boolean(flags['dry-run']), print: result });
+  },
+);
