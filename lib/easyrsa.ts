@@ -173,10 +173,13 @@ function ensureDir(path: string): boolean {
   return true;
 }
 
-/** easy-rsa finds its OpenSSL config in the PKI; copy it from an installed easy-rsa as `init-pki` does. */
-function installEasyRsaConfig(dir: string): void {
+/**
+ * easy-rsa 3.1 needs its OpenSSL config in the PKI (it will not run without it); copy it
+ * from an installed easy-rsa as `init-pki` does. Returns false when none is installed.
+ */
+function installEasyRsaConfig(dir: string): boolean {
   const target = join(dir, 'openssl-easyrsa.cnf');
-  if (existsSync(target)) return;
+  if (existsSync(target)) return true;
   const areas = [
     ...(process.env.EASYRSA ? [process.env.EASYRSA] : []),
     ...(process.env.PATH ?? '').split(delimiter).filter((p) => isAbsolute(p) && existsSync(join(p, 'easyrsa'))),
@@ -189,10 +192,10 @@ function installEasyRsaConfig(dir: string): void {
     if (existsSync(src)) {
       copyFileSync(src, target);
       chmodSync(target, 0o600);
-      return;
+      return true;
     }
   }
-  // No easy-rsa here: easy-rsa itself copies its config into the PKI when it first runs on it.
+  return false;
 }
 
 function readCA(layout: PkiLayout, now: number): string {
@@ -354,12 +357,16 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   // PKI: easy-rsa's own test for an initialised PKI is the private and reqs directories.
   if (existsSync(layout.private) && existsSync(layout.reqs)) {
     log(`Re-using PKI at ${layout.dir}`);
+    // A PKI made while easy-rsa was not installed gets easy-rsa's config once it is.
+    installEasyRsaConfig(layout.dir);
   } else {
     ensureDir(layout.dir);
     ensureDir(layout.private);
     ensureDir(layout.reqs);
-    installEasyRsaConfig(layout.dir);
     log(`Created PKI at ${layout.dir}`);
+    if (!installEasyRsaConfig(layout.dir)) {
+      log(`Note: easy-rsa is not installed, so ${join(layout.dir, 'openssl-easyrsa.cnf')} is not there yet; run this command again after installing easy-rsa before using easyrsa on this PKI`);
+    }
   }
   privateDirIsTight(layout);
 
