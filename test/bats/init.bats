@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# kubestellar init against the sandbox: the end state, idempotency (no mutating request
+# on a re-run, from the sandbox's request log), flag rules, and convergence after kill -9.
+load helpers
+load kubestellar-helpers
+
+setup_file() {
+  export NO_COLOR=1
+  ks_start_sandbox "$BATS_FILE_TMPDIR/sb" --kubestellar-controllers
+}
+teardown_file() { ks_stop_sandbox; }
+setup() { setup_tmp; ks_private_kubeconfig; }
+teardown() { teardown_tmp; }
+
+@test "init on a fresh server: ESPW, root:compute augmentation, root:imw1, root:wmw1, root current" {
+  run --separate-stderr kubestellar init --local-kcp false --timeout 60s
+  assert_success
+  assert_line 'Finished augmenting root:compute for KubeStellar'
+  assert_line 'Workspace "espw" (type root:organization) is ready to use.'
+  assert_line 'Finished populating the espw with kubestellar apiexports'
+  assert_line 'Ensuring WMW: root:wmw1'
+  assert_line --index $((${#lines[@]} - 1)) 'Current workspace is "root".'
+  ks_assert_initialized
+  [ "$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')" = "$KS_SB_URL/clusters/root" ]
+}
+
+@test "a second init sends no mutating request and prints no creation" {
+  run kubestellar init --local-kcp false
+  assert_success
+  mark="$(ks_log_mark)"
+  run --separate-stderr kubestellar init --local-kcp false
+  assert_success
+  refute_output --partial 'created'
+  [ -z "$(ks_mutations_since "$mark")" ] || { ks_mutations_since "$mark"; false; }
+  ks_assert_initialized
+}
+
+@test "--ensure-imw and --ensure-wmw take lists, \"\" for none, before or after the subcommand" {
+  mark="$(ks_log_mark)"
+  run kubestellar --ensure-imw 'root:imw2,root:imw3' init --ensure-wmw '' --local-kcp=false
+  assert_success
+  kws root:imw2 get apibinding edge.kubestellar.io -o json | jq -e '.spec.reference.export.path == "root:espw"'
+  kws root:imw3 get apibinding edge.kubestellar.io >/dev/null
+  ! ks_mutations_since "$mark" | grep -q 'root:wmw'
+  run kubestellar init --local-kcp false --ensure-imw '' --ensure-wmw ''
+  assert_success
+  refute_output --partial 'imw'
+}
+
+@test "flags are refused where the reference says they mean nothing" {
+  run kubestellar init --log-folder /tmp/x --local-kcp false
+  assert_failure
+  assert_output --partial '--log-folder flag is not meaningful for the init subcommand'
+  run kubestellar stop --local-kcp false
+  assert_failure
+  assert_output --partial '--local-kcp'
+  run kubestellar --ensure-imw root:x stop
+  assert_failure
+  assert_output --partial '--ensure-imw'
+  run kubestellar -V stop --ensure-wmw ''
+  assert_failure
+  run kubestellar frobnicate
+  assert_failure
+  assert_output --partial 'unknown subcommand'
+  run kubestellar init --local-kcp maybe
+  assert_failure
+  run kubestellar init --ensure-imw 'root:Bad_Name' --local-kcp false
+  assert_failure
+  assert_output --partial 'root:Bad_Name'
+  run kubestellar -h
+  assert_success
+  assert_output --partial 'init|start|stop'
+  assert_output --partial '--ensure-wmw'
+  run kubestellar stop -h
+  assert_success
+}
+
+@test "--local-kcp true (the default) needs a local kcp process" {
+  run kubestellar init
+  assert_failure
+  assert_output --partial 'no local process named "kcp"'
+  mkdir bin && printf '#!/bin/bash\ntrap "kill \\$!" EXIT\nsleep 30 & wait\n' >bin/kcp && chmod +x bin/kcp
+  bin/kcp 3>&- &
+  kcp_pid=$!
+  sleep 0.2
+  run kubestellar init --ensure-wmw ''
+  kill "$kcp_pid"
+  assert_success
+}
+
+@test "--timeout bounds the wait for an unreachable server" {
+  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  kubectl config set-cluster root --server "https://127.0.0.1:$port/clusters/root" >/dev/null
+  run --separate-stderr kubestellar init --local-kcp false --timeout 1500ms
+  [ "$status" -eq 8 ]
+  [[ "$stderr" == *"Waiting for the kcp server"* ]]
+  [[ "$stderr" == *"not usable within"* ]]
+}
+
+@test "kill -9 during init at several points, then a re-run converges to the same end state" {
+  ks_stop_sandbox
+  ks_start_sandbox "$TEST_TMP/sb2" --kubestellar-controllers
+  ks_private_kubeconfig
+  for delay in 0.35 0.5 0.7 0.9 1.2; do
+    kubestellar init --local-kcp false >/dev/null 2>&1 3>&- &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  run kubestellar init --local-kcp false --timeout 60s
+  assert_success
+  ks_assert_initialized
+  mark="$(ks_log_mark)"
+  run kubestellar init --local-kcp false
+  assert_success
+  [ -z "$(ks_mutations_since "$mark")" ]
+  ks_stop_sandbox
+}

@@ -1,0 +1,104 @@
+# Shared by init.bats, startstop.bats and quickstart.bats: a sandbox per file started
+# in setup_file (ks_start_sandbox DIR), plain kubectl against one of its workspaces,
+# and the request log.
+
+# ks_start_sandbox DIR [extra flags]: exports KS_SB_DIR KS_SB_PID KS_SB_URL KS_SB_LOG KS_SB_KUBECONFIG
+ks_start_sandbox() {
+  local dir="$1"
+  shift
+  mkdir -p "$dir"
+  KS_SB_DIR="$dir"
+  KS_SB_LOG="$dir/requests.jsonl"
+  kubestellar-sandbox start --secure-port 0 --root-directory "$dir/kcp" --request-log "$KS_SB_LOG" "$@" \
+    >"$dir/sandbox.log" 2>&1 3>&- &
+  KS_SB_PID=$!
+  local i
+  for i in $(seq 1 150); do
+    [ -s "$dir/kcp/admin.kubeconfig" ] && break
+    kill -0 "$KS_SB_PID" 2>/dev/null || { cat "$dir/sandbox.log" >&2; return 1; }
+    sleep 0.1
+  done
+  [ -s "$dir/kcp/admin.kubeconfig" ] || { echo "sandbox did not start" >&2; return 1; }
+  KS_SB_KUBECONFIG="$dir/kcp/admin.kubeconfig"
+  KS_SB_URL="$(kubectl --kubeconfig "$KS_SB_KUBECONFIG" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+  KS_SB_URL="${KS_SB_URL%/clusters/*}"
+  export KS_SB_DIR KS_SB_PID KS_SB_URL KS_SB_LOG KS_SB_KUBECONFIG
+}
+
+# ks_stop_sandbox [PID]
+ks_stop_sandbox() {
+  local pid="${1:-${KS_SB_PID:-}}"
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# kws PATH ARGS...: plain kubectl against workspace PATH of the sandbox.
+kws() {
+  local ws="$1"
+  shift
+  kubectl --kubeconfig "$KS_SB_KUBECONFIG" --server "$KS_SB_URL/clusters/$ws" "$@"
+}
+
+# ks_private_kubeconfig: a copy per test (init rewrites the current workspace).
+ks_private_kubeconfig() {
+  cp "$KS_SB_KUBECONFIG" "$TEST_TMP/kubeconfig"
+  export KUBECONFIG="$TEST_TMP/kubeconfig"
+}
+
+# ks_log_mark / ks_mutations_since MARK: non-GET requests logged after MARK, as "METHOD PATH STATUS".
+ks_log_mark() { wc -l <"$KS_SB_LOG" | tr -d ' '; }
+ks_mutations_since() {
+  tail -n +"$(($1 + 1))" "$KS_SB_LOG" | jq -r 'select(.method != "GET" and .method != "HEAD") | "\(.method) \(.path) \(.status)"'
+}
+
+# ks_assert_initialized: the end state of a default `kubestellar init`.
+ks_assert_initialized() {
+  run kws root get workspace espw -o json
+  assert_success
+  [ "$(jq -r .spec.type.name <<<"$output")" = organization ]
+  [ "$(jq -r .status.phase <<<"$output")" = Ready ]
+
+  run kws root:espw get apiexport edge.kubestellar.io -o json
+  assert_success
+  local schemas
+  schemas="$(jq -r '.spec.latestResourceSchemas[]' <<<"$output" | sort)"
+  [ "$(wc -l <<<"$schemas")" -eq 7 ]
+  run kws root:espw get apiresourceschemas -o json
+  assert_success
+  local kinds
+  kinds="$(jq -r '.items[] | select(.spec.group == "edge.kubestellar.io") | "\(.metadata.name) \(.spec.names.kind) \(.spec.versions[0].name)"' <<<"$output" | sort)"
+  for k in SyncTarget Location EdgePlacement SinglePlacementSlice SyncerConfig Customizer EdgeSyncConfig; do
+    grep -q " $k v2alpha1\$" <<<"$kinds" || { echo "no schema for $k" >&2; return 1; }
+  done
+  for s in $schemas; do grep -q "^$s " <<<"$kinds" || { echo "export names missing schema $s" >&2; return 1; }; done
+
+  run kws root:compute get clusterrolebindings -o json
+  assert_success
+  for n in compute:apiexport:kubernetes-extended:bind compute:apiexport:kubernetes:maximal-permission-policy-extended; do
+    [ "$(jq -r --arg n "$n" '.items[] | select(.metadata.name == $n) | "\(.roleRef.name) \(.subjects[0].kind) \(.subjects[0].name)"' <<<"$output")" = "$n Group apis.kcp.io:binding:system:authenticated" ]
+  done
+  run kws root:compute get clusterrole compute:apiexport:kubernetes:maximal-permission-policy-extended -o json
+  assert_success
+  jq -e '[.rules[] | select(.apiGroups[0] == "apps") | .resources[]] | index("statefulsets/scale") and index("deployments/status")' <<<"$output" >/dev/null
+
+  run kws root:compute get apiexports -o json
+  assert_success
+  local exports
+  exports="$(jq -r '.items[].metadata.name' <<<"$output" | sort | tr '\n' ' ')"
+  for e in kubernetes apiregistration.k8s.io apps autoscaling batch core.k8s.io cluster-core.k8s.io discovery.k8s.io \
+    flowcontrol.apiserver.k8s.io networking.k8s.io cluster-networking.k8s.io node.k8s.io policy scheduling.k8s.io \
+    storage.k8s.io cluster-storage.k8s.io; do
+    [[ " $exports" == *" $e "* ]] || { echo "no export $e in root:compute: $exports" >&2; return 1; }
+  done
+  jq -e 'all(.items[] | select(.metadata.name != "kubernetes"); (.spec.latestResourceSchemas | length) > 0)' <<<"$output" >/dev/null
+
+  run kws root:imw1 get apibinding edge.kubestellar.io -o json
+  assert_success
+  [ "$(jq -r '"\(.spec.reference.export.path) \(.spec.reference.export.name) \(.status.phase)"' <<<"$output")" = "root:espw edge.kubestellar.io Bound" ]
+
+  run kws root:wmw1 get apibindings -o json
+  assert_success
+  [ "$(jq -r '.items[] | select(.metadata.name == "bind-espw") | .spec.reference.export.path' <<<"$output")" = root:espw ]
+  [ "$(jq '[.items[] | select(.metadata.name | startswith("bind-")) | select(.spec.reference.export.path == "root:compute")] | length' <<<"$output")" -eq 16 ]
+}
