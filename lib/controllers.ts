@@ -233,7 +233,12 @@ export async function stopController(dir: string, name: string, graceMs = 5000):
   }
   if (leadsGroup) {
     // Children left behind in the controller's own session and group (e.g. a shell's sleep).
-    for (const pid of groupMembers(rec.pid, rec.pid, rec.startTime)) signal(pid, 'SIGKILL');
+    for (let i = 0; i < 80; i++) {
+      const left = groupMembers(rec.pid, rec.pid, rec.startTime);
+      if (!left.length) break;
+      for (const pid of left) signal(pid, 'SIGKILL');
+      await sleep(25);
+    }
   }
   removeRecord(dir, name);
   return result;

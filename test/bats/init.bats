@@ -79,7 +79,7 @@ teardown() { teardown_tmp; }
   run kubestellar init
   assert_failure
   assert_output --partial 'no local process named "kcp"'
-  mkdir bin && printf '#!/bin/bash\ntrap "kill \\$!" EXIT\nsleep 30 & wait\n' >bin/kcp && chmod +x bin/kcp
+  mkdir bin && printf '#!/bin/bash\ntrap "kill \\$!; exit 0" TERM\nsleep 30 & wait\n' >bin/kcp && chmod +x bin/kcp
   bin/kcp 3>&- &
   kcp_pid=$!
   sleep 0.2
