@@ -1,0 +1,67 @@
+// The command side of prep-for-syncer and prep-for-cluster: where lines go, writing the
+// manifest (atomically, mode 0600: it holds a token), and restoring the workspace the
+// user started in, also after a failure.
+import { result, info } from './output.ts';
+import type { KubeFlags } from './args.ts';
+import { writeFileAtomic } from './fsutil.ts';
+import { connect } from './client.ts';
+import { openNavigator } from './workspace.ts';
+import { WorkspaceSession } from './session.ts';
+import { ensureLocation } from './location.ts';
+import { prepareSyncer, wroteMessage, DEFAULT_SYNCER_IMAGE } from './syncer.ts';
+
+export interface PrepFlags {
+  imw?: string;
+  espw?: string;
+  syncerImage?: string;
+  output?: string;
+  silent: boolean;
+  dryRun: boolean;
+  /** prep-for-cluster: ensure the location first, with these labels */
+  labels?: Map<string, string>;
+}
+
+const envSeconds = (name: string): number | undefined => {
+  const v = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(v) && v >= 0 ? v * 1000 : undefined;
+};
+
+export async function runPrep(kube: KubeFlags, syncTarget: string, flags: PrepFlags): Promise<void> {
+  const client = await connect(kube);
+  const nav = await openNavigator(client);
+  const session = new WorkspaceSession(nav, flags.dryRun);
+  const output = flags.output ?? `${syncTarget}-syncer.yaml`;
+  const toStdout = output === '-';
+  // kubectl ws lines go to stdout like the original's, unless stdout carries the manifest
+  const printWs = flags.silent ? () => {} : toStdout ? info : result;
+  const original = nav.current;
+  try {
+    let imw = flags.imw;
+    if (flags.labels) {
+      await ensureLocation(session, { imw, name: syncTarget, labels: flags.labels, print: toStdout ? info : result });
+      imw = session.path;
+    }
+    const prepared = await prepareSyncer(session, {
+      imw,
+      espw: flags.espw ?? 'root:espw',
+      syncTarget,
+      image: flags.syncerImage ?? DEFAULT_SYNCER_IMAGE,
+      printWs,
+      info,
+      mailboxTimeoutMs: envSeconds('KUBESTELLAR_MAILBOX_WAIT_SECONDS'),
+    });
+    if (prepared.manifest === undefined) {
+      info(`Would write WEC manifest to ${output} for namespace ${JSON.stringify(prepared.syncerId)} (dry run)`);
+    } else if (toStdout) {
+      process.stdout.write(prepared.manifest);
+    } else {
+      writeFileAtomic(output, prepared.manifest, { mode: 0o600, forceMode: true });
+      info(wroteMessage(output, prepared.syncerId));
+    }
+  } finally {
+    if (!flags.dryRun && nav.current !== original) {
+      const moved = await nav.use(original);
+      printWs(moved.message);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// kubectl kubestellar prep-for-syncer [--imw WS] [--espw WS] [--syncer-image REF] [-o FILE] [-s] [-X] [--dry-run] [kubectl flags] SYNCTARGET
+import { runCommand } from '../lib/command.ts';
+import { summaryOf } from '../lib/commands.ts';
+import { configureOutput } from '../lib/output.ts';
+
+await runCommand(
+  {
+    name: 'kubectl kubestellar prep-for-syncer',
+    summary: summaryOf('kubectl-kubestellar-prep_for_syncer'),
+    usage: '[--imw WS] [--espw WS] [--syncer-image REF] [-o FILE] [-s] [-X] [--dry-run] [kubectl flags] SYNCTARGET',
+    description: `In the mailbox workspace of the SyncTarget (made by the mailbox controller;
+waits up to 70 s for it) creates or updates the syncer's ServiceAccount, ClusterRole,
+ClusterRoleBinding and token Secret, then writes the manifest to apply in the workload
+execution cluster (default SYNCTARGET-syncer.yaml, mode 0600; - for stdout). The
+current workspace is restored afterwards, also on failure.`,
+    flags: {
+      imw: { type: 'string', value: 'WS', description: 'workspace holding the SyncTarget (default: the current one)' },
+      espw: { type: 'string', value: 'WS', description: 'the edge service provider workspace (default root:espw)' },
+      'syncer-image': { type: 'string', value: 'REF', description: 'syncer container image (default quay.io/kubestellar/syncer:latest)' },
+      output: { type: 'string', short: 'o', value: 'FILE', description: 'where to write the WEC manifest; - for stdout' },
+      s: { type: 'boolean', description: 'exceptionally low info output' },
+      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+    },
+    kube: { refuse: ['context'] },
+    positionals: { min: 1, max: 1, names: 'SYNCTARGET' },
+  },
+  async ({ flags, positionals: [name], kube }) => {
+    const { validateObjectName, validateWorkspaceRef } = await import('../lib/validate.ts');
+    validateObjectName(name);
+    if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
+    if (flags.espw !== undefined) validateWorkspaceRef('--espw', flags.espw);
+    if (flags.s) configureOutput({ quiet: true });
+    const { runPrep } = await import('../lib/prep.ts');
+    await runPrep(kube, name, {
+      imw: flags.imw,
+      espw: flags.espw,
+      syncerImage: flags['syncer-image'],
+      output: flags.output,
+      silent: Boolean(flags.s),
+      dryRun: Boolean(flags['dry-run']),
+    });
+  },
+);
