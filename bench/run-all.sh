@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node build.mjs
 node bench/startup.mjs
+node bench/inventory
