@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 node build.mjs
 node bench/startup.mjs
 node bench/inventory
+bench/init
