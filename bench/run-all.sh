@@ -6,3 +6,4 @@ node build.mjs
 node bench/startup.mjs
 node bench/inventory
 bench/init
+bench/pki.mjs

@@ -10,14 +10,13 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { writeFileAtomic, withFileLock, readFileIfExists } from './fsutil.ts';
 import { CommandError } from './errors.ts';
 import {
-  EC_P384,
+  EC_P256,
   generateKey,
   randomSerialHex,
   buildCertificateDer,
   buildRequestPem,
   issuerFacts,
   nameDer,
-  inspectCertificate,
   type KeyAlgorithm,
 } from './pki.ts';
 import { toPem } from './der.ts';
@@ -107,26 +106,27 @@ export function indexTime(d: Date): string {
 export const isEncryptedPem = (pem: string): boolean => /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem);
 
 /** Why the credentials at `certPath`/`keyPath` are not fit for `domain` under this CA, or undefined if they are. */
-export function credentialsProblem(certPath: string, keyPath: string, domain: string, caCertPem: string, now = Date.now()): string | undefined {
+export function credentialsProblem(certPath: string, keyPath: string, domain: string, ca: string | X509Certificate, now = Date.now()): string | undefined {
   const certPem = readFileIfExists(certPath);
   const keyPem = readFileIfExists(keyPath);
   if (certPem === undefined) return `there is no certificate at ${certPath}`;
   if (keyPem === undefined) return `there is no key at ${keyPath}`;
-  let facts;
+  let x: X509Certificate;
   try {
-    facts = inspectCertificate(certPem);
+    x = new X509Certificate(certPem);
   } catch (err) {
     return `${certPath} is not a readable certificate (${(err as Error).message})`;
   }
+  const sans = x.subjectAltName ? x.subjectAltName.split(/,\s*/) : [];
   const want = `DNS:${domain}`;
-  if (facts.subjectAltNames.length !== 1 || facts.subjectAltNames[0] !== want) {
-    const have = facts.subjectAltNames.length ? facts.subjectAltNames.join(', ') : 'none';
-    return `their SAN is '${have}', not '${want}'`;
-  }
-  if (!facts.signedBy(caCertPem)) return 'the certificate is not signed by the current CA';
-  if (facts.notAfter.getTime() <= now) return `the certificate expired on ${facts.notAfter.toISOString()}`;
-  if (facts.notBefore.getTime() > now + 300_000) return `the certificate is not valid before ${facts.notBefore.toISOString()}`;
-  if (!facts.serverAuth) return 'the certificate is not for TLS server authentication';
+  if (sans.length !== 1 || sans[0] !== want) return `their SAN is '${sans.length ? sans.join(', ') : 'none'}', not '${want}'`;
+  const caX = typeof ca === 'string' ? new X509Certificate(ca) : ca;
+  if (!(x.checkIssued(caX) && x.verify(caX.publicKey))) return 'the certificate is not signed by the current CA';
+  const notAfter = new Date(x.validTo);
+  const notBefore = new Date(x.validFrom);
+  if (notAfter.getTime() <= now) return `the certificate expired on ${notAfter.toISOString()}`;
+  if (notBefore.getTime() > now + 300_000) return `the certificate is not valid before ${notBefore.toISOString()}`;
+  if (!(x.keyUsage ?? []).includes(SERVER_AUTH)) return 'the certificate is not for TLS server authentication';
   if (isEncryptedPem(keyPem)) return `the key ${keyPath} is encrypted, which kcp cannot use`;
   let key: KeyObject;
   try {
@@ -134,9 +134,11 @@ export function credentialsProblem(certPath: string, keyPath: string, domain: st
   } catch (err) {
     return `the key ${keyPath} cannot be read (${(err as Error).message})`;
   }
-  if (!new X509Certificate(certPem).checkPrivateKey(key)) return 'the key does not match the certificate';
+  if (!x.checkPrivateKey(key)) return 'the key does not match the certificate';
   return undefined;
 }
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
 // ---- creating ----
 
@@ -145,7 +147,7 @@ export interface EnsureOptions {
   pkiDir: string;
   /** progress lines (stderr) */
   log?: (line: string) => void;
-  /** for the CA and the server keys; EC P-384, as easy-rsa's `--use-algo=ec` */
+  /** for the CA and the server keys; default EC P-256 (fast to make and verify; easy-rsa: --use-algo=ec --curve=prime256v1) */
   keyAlgorithm?: KeyAlgorithm;
   /** CA validity, easy-rsa's default 3650 days */
   caDays?: number;
@@ -198,7 +200,7 @@ function installEasyRsaConfig(dir: string): boolean {
   return false;
 }
 
-function readCA(layout: PkiLayout, now: number): string {
+function readCA(layout: PkiLayout, now: number): { pem: string; x509: X509Certificate } {
   const caCertPem = readFileSync(layout.caCert, 'utf8');
   let x: X509Certificate;
   try {
@@ -210,7 +212,7 @@ function readCA(layout: PkiLayout, now: number): string {
   if (new Date(x.validTo).getTime() <= now) {
     throw new CommandError(`the CA certificate ${layout.caCert} expired on ${new Date(x.validTo).toISOString()}; renew it (easyrsa renew-ca) or move ${layout.dir} aside`);
   }
-  return caCertPem;
+  return { pem: caCertPem, x509: x };
 }
 
 function loadCAKey(layout: PkiLayout, caCertPem: string): KeyObject {
@@ -349,7 +351,7 @@ function privateDirIsTight(layout: PkiLayout): void {
  */
 export async function ensureServerCreds(domain: string, opts: EnsureOptions): Promise<ServerCreds> {
   const log = opts.log ?? (() => {});
-  const alg = opts.keyAlgorithm ?? EC_P384;
+  const alg = opts.keyAlgorithm ?? EC_P256;
   const layout = pkiLayout(opts.pkiDir);
   const name = serverNameFor(domain);
   const result = { caCert: layout.caCert, serverCert: layout.cert(name), serverKey: layout.key(name) };
@@ -383,8 +385,7 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   // Fast path, no lock: everything already there and sound.
   if (haveCert) {
     log(`Re-using CA at ${layout.caKey}`);
-    const caCertPem = readCA(layout, Date.now());
-    const problem = credentialsProblem(result.serverCert, result.serverKey, domain, caCertPem);
+    const problem = credentialsProblem(result.serverCert, result.serverKey, domain, readCA(layout, Date.now()).x509);
     if (!problem) {
       ensureCALayout(layout);
       log('Accepting existing credentials');
@@ -402,7 +403,7 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
     // Re-check under the lock: a concurrent run may have done the work meanwhile.
     let caCertPem: string;
     if (existsSync(layout.caCert)) {
-      caCertPem = readCA(layout, Date.now());
+      caCertPem = readCA(layout, Date.now()).pem;
       ensureCALayout(layout);
     } else {
       caCertPem = createCAFiles(layout, caKeyPem ?? (() => { throw new Error('internal: no CA key'); })(), opts.caDays ?? 3650, log);

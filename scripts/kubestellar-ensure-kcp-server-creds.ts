@@ -4,6 +4,7 @@
 import { runCommand } from '../lib/command.ts';
 import { CommandError } from '../lib/errors.ts';
 import { info, result } from '../lib/output.ts';
+import { shellQuote } from '../lib/shell-quote.ts';
 
 await runCommand(
   {
@@ -29,7 +30,6 @@ CA certificate, the server certificate and the server key, as in
     const problem = dnsNameProblem(domain);
     // Exit 2 for a refused domain name, as the original.
     if (problem) throw new CommandError(`refusing domain name ${JSON.stringify(domain)}: ${problem}`, 2);
-    const { shellQuote } = await import('../lib/shell-quote.ts');
     const creds = await ensureServerCreds(domain, { pkiDir: defaultPkiDir(), log: info });
     result([creds.caCert, creds.serverCert, creds.serverKey].map(shellQuote).join(' '));
   },
