@@ -23,7 +23,7 @@ DOMAIN and PORT, and certificate-authority-data becomes the base64 of the file C
 Exit codes: 0 done; 8 --timeout passed; 10 no context named CONTEXT in IN; 1 any other
 problem (nothing written).`,
     flags: {
-      timeout: { type: 'string', value: 'DURATION', description: 'give up waiting after this long, e.g. 90s or 5m (default: wait forever)' },
+      timeout: { type: 'string', value: 'DURATION', description: 'give up waiting after this long, e.g. 90s or 5m (default, or 0: wait forever)' },
     },
     positionals: { min: 6, max: 6, names: 'IN OUT CONTEXT DOMAIN PORT CACERT' },
   },
