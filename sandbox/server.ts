@@ -1,0 +1,422 @@
+// The HTTP side: routing of kcp paths (/clusters/<path|name|*>/...), discovery and
+// OpenAPI, the REST verbs over Core, list/watch with selectors, Tables, and Status errors.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Core, GR } from './core.ts';
+import { grKey, gvString, type ResourceType } from './resources.ts';
+import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, KUBE_VERSION, openapiGroupVersion, openapiRoot } from './discovery.ts';
+import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
+import { toTable, wantsTable, wantsPartialMetadata, partialMeta } from './tables.ts';
+import { authenticate, requireShardAdmin, signServiceAccountToken, type AuthState, type User } from './auth.ts';
+import { injectFaults, RequestLog, type FaultOptions } from './faults.ts';
+import { StatusError, badRequest, forbidden, gone, methodNotAllowed, notFound, type KObj } from './util.ts';
+import type { StoreEvent } from './store.ts';
+import { decodeKubernetesProtobuf } from './protobuf.ts';
+
+export interface HandlerOptions {
+  core: Core;
+  auth: AuthState;
+  hostPort: () => string;
+  faults: FaultOptions;
+  requestLog?: RequestLog;
+  bookmarkMs?: number;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/readyz', '/livez']);
+
+function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+function sendStatus(res: ServerResponse, err: StatusError): void {
+  sendJson(res, err.code, err.toStatus(), err.headers);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new StatusError(413, 'RequestEntityTooLarge', 'request entity too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function parseBody(req: IncomingMessage, raw: Buffer): Promise<unknown> {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
+  if (ct === 'application/vnd.kubernetes.protobuf' && raw.length) return decodeKubernetesProtobuf(raw);
+  const text = raw.toString('utf8');
+  if (!text.trim()) return undefined;
+  if (ct === 'application/apply-patch+yaml' || ct === 'application/yaml') {
+    const { parse } = await import('yaml');
+    try {
+      return parse(text);
+    } catch (err) {
+      throw badRequest(`error decoding YAML: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+interface Target {
+  cluster: string; // '*' for every cluster
+  byName: boolean;
+  prefix: string; // '/clusters/<seg>' or ''
+}
+
+interface ResourceRequest {
+  type: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  watchPath: boolean;
+}
+
+function sortKey(o: KObj): string {
+  return `${o.metadata.annotations?.['kcp.io/cluster'] ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+export function createHandler(opts: HandlerOptions) {
+  const { core } = opts;
+  const secretHolds = (cluster: string, ns: string, name: string, token: string) => {
+    if (!name) return true; // TokenRequest tokens are not backed by a secret
+    const s = core.store.get(cluster, GR.secrets, ns, name);
+    return Boolean(s?.data?.token && Buffer.from(s.data.token, 'base64').toString('utf8') === token);
+  };
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
+    let user: User | undefined;
+    let fault: string | undefined;
+    res.on('close', () => {
+      opts.requestLog?.write({
+        time: new Date().toISOString(),
+        method: req.method ?? '',
+        path: url.pathname + url.search,
+        status: res.headersSent ? res.statusCode : 0,
+        duration: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ...(user ? { user: user.name } : {}),
+        ...(fault ? { fault } : {}),
+      });
+    });
+    try {
+      if (await injectFaults(opts.faults, req, res)) {
+        fault = res.headersSent ? 'error' : 'reset';
+        return;
+      }
+      let path = url.pathname.replace(/\/+$/, '') || '/';
+      let target: Target = { cluster: 'root', byName: false, prefix: '' };
+      let segment: string | undefined;
+      const m = path.match(/^\/clusters\/([^/]+)(\/.*)?$/);
+      if (m) {
+        segment = decodeURIComponent(m[1]);
+        path = m[2] ?? '/';
+      }
+      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
+        if (path === '/version') return sendJson(res, 200, KUBE_VERSION);
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('ok');
+        return;
+      }
+      if (segment !== undefined) {
+        if (segment === '*') target = { cluster: '*', byName: false, prefix: '/clusters/*' };
+        else {
+          const r = core.resolveCluster(segment);
+          target = r ? { cluster: r.cluster, byName: r.byName, prefix: `/clusters/${segment}` } : { cluster: '', byName: false, prefix: `/clusters/${segment}` };
+        }
+      }
+      user = authenticate(opts.auth, req.headers.authorization, target.cluster === '*' || target.cluster === '' ? undefined : target.cluster, secretHolds);
+      if (target.cluster === '*') requireShardAdmin(user);
+      if (target.cluster === '') {
+        if (user.cluster) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+        throw forbidden(`access denied: workspace "${segment}" does not exist`);
+      }
+      if (user.cluster && user.cluster !== target.cluster) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
+      await route(req, res, url, path, target);
+    } catch (err) {
+      if (err instanceof StatusError) return sendStatus(res, err);
+      process.stderr.write(`kubestellar-sandbox: ${req.method} ${url.pathname}: ${(err as Error).stack}\n`);
+      sendStatus(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`));
+    }
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL, path: string, target: Target): Promise<void> {
+    const types = target.cluster === '*' ? core.allTypes() : core.typesFor(target.cluster);
+    const method = req.method ?? 'GET';
+    if (path === '/api') return sendJson(res, 200, apiVersions(opts.hostPort()));
+    if (path === '/apis') return sendJson(res, 200, apiGroupList(types));
+    if (path === '/openapi/v3') return sendJson(res, 200, openapiRoot(types, target.prefix));
+    if (path === '/openapi/v2') throw notFound({ group: '', resource: '' }, 'openapi/v2');
+    let m: RegExpMatchArray | null;
+    if ((m = path.match(/^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/))) {
+      const doc = m[1] ? openapiGroupVersion(types, '', m[1]) : openapiGroupVersion(types, m[2], m[3]);
+      if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      return sendJson(res, 200, doc, { 'Cache-Control': 'no-cache, private' });
+    }
+    if ((m = path.match(/^\/api\/(v1)$/))) return sendJson(res, 200, apiResourceList(types, '', 'v1'));
+    if ((m = path.match(/^\/apis\/([^/]+)$/))) {
+      const g = apiGroupOf(types, m[1]);
+      if (!g) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      return sendJson(res, 200, g);
+    }
+    if ((m = path.match(/^\/apis\/([^/]+)\/([^/]+)$/))) {
+      const l = apiResourceList(types, m[1], m[2]);
+      if (!l) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+      return sendJson(res, 200, l);
+    }
+    const rr = parseResourcePath(path, target.cluster);
+    if (!rr) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const q = url.searchParams;
+    const dryRun = q.getAll('dryRun').includes('All');
+    const ns = rr.type.namespaced ? rr.namespace : undefined;
+    const accept = req.headers.accept;
+
+    if (target.cluster === '*' && !(method === 'GET' && !rr.name)) throw methodNotAllowed('only list and watch are allowed across all logical clusters');
+
+    if (method === 'GET' && !rr.name) {
+      if (rr.watchPath || q.get('watch') === '1' || q.get('watch') === 'true') return watch(req, res, target, rr.type, ns, q, accept);
+      return list(res, target, rr.type, ns, q, accept);
+    }
+    if (rr.name === undefined) {
+      if (method === 'POST') {
+        const body = await parseBody(req, await readBody(req));
+        return sendJson(res, dryRun ? 200 : 201, core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName }));
+      }
+      if (method === 'DELETE') {
+        const sel = parseLabelSelector(q.get('labelSelector'));
+        const fsel = parseFieldSelector(q.get('fieldSelector'));
+        const items = core.store.list(target.cluster, grKey(rr.type.group, rr.type.resource), ns).filter((o) => sel(o.metadata.labels) && fsel(o));
+        const deleted = items.map((o) => core.delete(target.cluster, rr.type, o.metadata.namespace, o.metadata.name, { dryRun }));
+        return sendJson(res, 200, { kind: rr.type.listKind, apiVersion: gvString(rr.type), metadata: { resourceVersion: String(core.store.rv) }, items: deleted });
+      }
+      throw methodNotAllowed();
+    }
+    const name = rr.name;
+    if (rr.subresource === 'token' && rr.type.resource === 'serviceaccounts' && rr.type.group === '' && method === 'POST') {
+      const sa = core.get(target.cluster, rr.type, ns, name);
+      const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;
+      const token = signServiceAccountToken(opts.auth, { cluster: target.cluster, namespace: ns!, serviceAccount: name, serviceAccountUid: sa.metadata.uid, secretName: '' });
+      const secs = Number(body.spec?.expirationSeconds ?? 3600);
+      return sendJson(res, 201, {
+        kind: 'TokenRequest',
+        apiVersion: 'authentication.k8s.io/v1',
+        metadata: { name, namespace: ns, creationTimestamp: null },
+        spec: { audiences: body.spec?.audiences ?? [], expirationSeconds: secs, boundObjectRef: body.spec?.boundObjectRef ?? null },
+        status: { token, expirationTimestamp: new Date(Date.now() + secs * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      });
+    }
+    if (rr.subresource && rr.subresource !== 'status') throw notFound(rr.type, `${name}/${rr.subresource}`);
+    if (rr.subresource === 'status' && !rr.type.status) throw notFound(rr.type, `${name}/status`);
+    switch (method) {
+      case 'GET': {
+        const o = core.get(target.cluster, rr.type, ns, name);
+        if (wantsTable(accept)) return sendJson(res, 200, toTable(rr.type, [o], { resourceVersion: o.metadata.resourceVersion }, { includeObject: q.get('includeObject') ?? undefined }));
+        return sendJson(res, 200, o);
+      }
+      case 'PUT': {
+        const body = await parseBody(req, await readBody(req));
+        return sendJson(res, 200, core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource }));
+      }
+      case 'PATCH': {
+        const body = await parseBody(req, await readBody(req));
+        const ct = req.headers['content-type'] ?? '';
+        const existed = core.store.get(target.cluster, grKey(rr.type.group, rr.type.resource), ns, name) !== undefined;
+        const o = core.patch(target.cluster, rr.type, ns, name, ct, ct.startsWith('application/apply-patch') ? { ...(body as KObj), metadata: { ...((body as KObj)?.metadata ?? {}), name } } : body, {
+          dryRun,
+          subresource: rr.subresource,
+          addressedByName: target.byName,
+        });
+        return sendJson(res, existed ? 200 : 201, o);
+      }
+      case 'DELETE': {
+        const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;
+        const o = core.delete(target.cluster, rr.type, ns, name, {
+          dryRun: dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
+          preconditionRV: body.preconditions?.resourceVersion,
+          preconditionUid: body.preconditions?.uid,
+        });
+        return sendJson(res, 200, o);
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  function parseResourcePath(path: string, cluster: string): ResourceRequest | undefined {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) {
+      group = '';
+      version = parts[1];
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts.length >= 4) {
+      group = parts[1];
+      version = parts[2];
+      rest = parts.slice(3);
+    } else return undefined;
+    let watchPath = false;
+    if (rest[0] === 'watch') {
+      watchPath = true;
+      rest = rest.slice(1);
+    }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length > 2 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const [resource, name, subresource, ...extra] = rest;
+    if (extra.length) return undefined;
+    const type = core.findType(cluster, group, version, resource);
+    if (!type) return undefined;
+    if (!type.namespaced && namespace !== undefined) return undefined;
+    return { type, namespace, name, subresource: subresource === 'finalize' ? 'status' : subresource, watchPath };
+  }
+
+  function filtered(target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams): KObj[] {
+    const sel = parseLabelSelector(q.get('labelSelector'));
+    const fsel = parseFieldSelector(q.get('fieldSelector'));
+    return core.store
+      .list(target.cluster, grKey(type.group, type.resource), ns)
+      .filter((o) => sel(o.metadata.labels) && fsel(o))
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  }
+
+  function list(res: ServerResponse, target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): void {
+    let items = filtered(target, type, ns, q);
+    const meta: KObj = { resourceVersion: String(core.store.rv) };
+    const limit = Number(q.get('limit') ?? 0);
+    let start = 0;
+    const cont = q.get('continue');
+    if (cont) {
+      try {
+        const c = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8'));
+        start = items.findIndex((o) => sortKey(o) > c.k);
+        if (start < 0) start = items.length;
+        meta.resourceVersion = String(c.rv);
+      } catch {
+        throw badRequest('invalid continue token');
+      }
+    }
+    items = items.slice(start);
+    if (limit > 0 && items.length > limit) {
+      meta.remainingItemCount = items.length - limit;
+      items = items.slice(0, limit);
+      meta.continue = Buffer.from(JSON.stringify({ rv: Number(meta.resourceVersion), k: sortKey(items[items.length - 1]) })).toString('base64url');
+    }
+    if (wantsTable(accept)) return sendJson(res, 200, toTable(type, items, meta, { includeObject: q.get('includeObject') ?? undefined }));
+    if (wantsPartialMetadata(accept)) {
+      return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map(partialMeta) });
+    }
+    sendJson(res, 200, { kind: type.listKind, apiVersion: gvString(type), metadata: meta, items });
+  }
+
+  function watch(req: IncomingMessage, res: ServerResponse, target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): void {
+    const gr = grKey(type.group, type.resource);
+    const sel = parseLabelSelector(q.get('labelSelector'));
+    const fsel = parseFieldSelector(q.get('fieldSelector'));
+    const matches = (o: KObj) => (!ns || o.metadata.namespace === ns) && sel(o.metadata.labels) && fsel(o);
+    const table = wantsTable(accept);
+    const partial = !table && wantsPartialMetadata(accept);
+    const includeObject = q.get('includeObject') ?? undefined;
+    const rvParam = q.get('resourceVersion') ?? '';
+    const sendInitial = q.get('sendInitialEvents') === 'true';
+    const key = (e: { cluster: string; obj: KObj }) => `${e.cluster}/${e.obj.metadata.namespace ?? ''}/${e.obj.metadata.name}`;
+
+    let backlog: StoreEvent[] = [];
+    const initial: { cluster: string; obj: KObj }[] = [];
+    const visible = new Set<string>();
+    if (rvParam === '' || rvParam === '0' || sendInitial) {
+      for (const o of filtered(target, type, ns, q)) {
+        const e = { cluster: o.metadata.annotations?.['kcp.io/cluster'] ?? target.cluster, obj: o };
+        initial.push(e);
+        visible.add(key(e));
+      }
+    } else {
+      const rv = Number(rvParam);
+      if (!Number.isFinite(rv)) throw badRequest(`invalid resource version ${JSON.stringify(rvParam)}`);
+      const events = core.store.since(rv);
+      if (!events) {
+        const err = gone(`too old resource version: ${rv} (${core.store.rv})`);
+        throw err;
+      }
+      // what a watcher from rv has seen: objects that matched then (approximated by now, minus later changes)
+      for (const o of core.store.list(target.cluster, gr, ns)) if (matches(o) && Number(o.metadata.resourceVersion) <= rv) visible.add(key({ cluster: o.metadata.annotations?.['kcp.io/cluster'] ?? '', obj: o }));
+      backlog = events.filter((e) => e.gr === gr && (target.cluster === '*' || e.cluster === target.cluster));
+      for (const e of backlog) if (e.type !== 'ADDED') visible.add(key(e));
+    }
+
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+    let first = true;
+    const shape = (o: KObj): KObj => {
+      if (table) {
+        const t = toTable(type, [o], { resourceVersion: o.metadata.resourceVersion }, { includeObject, noHeaders: !first });
+        first = false;
+        return t;
+      }
+      return partial ? partialMeta(o) : o;
+    };
+    const send = (typ: string, o: KObj) => {
+      if (!res.writableEnded) res.write(JSON.stringify({ type: typ, object: shape(o) }) + '\n');
+    };
+    const deliver = (e: StoreEvent) => {
+      if (e.gr !== gr || (target.cluster !== '*' && e.cluster !== target.cluster)) return;
+      const k = key(e);
+      const was = visible.has(k);
+      if (e.type === 'DELETED') {
+        if (was && matches(e.obj)) send('DELETED', e.obj);
+        else if (was) send('DELETED', e.obj);
+        visible.delete(k);
+        return;
+      }
+      if (matches(e.obj)) {
+        send(was ? 'MODIFIED' : 'ADDED', e.obj);
+        visible.add(k);
+      } else if (was) {
+        send('DELETED', e.obj);
+        visible.delete(k);
+      }
+    };
+    const bookmark = (annotations?: Record<string, string>) => {
+      if (res.writableEnded) return;
+      const metadata: KObj = { resourceVersion: String(core.store.rv) };
+      if (annotations) metadata.annotations = annotations;
+      res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind: type.kind, apiVersion: gvString(type), metadata } }) + '\n');
+    };
+
+    for (const e of initial) send('ADDED', e.obj);
+    if (sendInitial) bookmark({ 'k8s.io/initial-events-end': 'true' });
+    for (const e of backlog) deliver(e);
+    const unsubscribe = core.store.subscribe(deliver);
+    const timers: NodeJS.Timeout[] = [];
+    if (q.get('allowWatchBookmarks') === 'true') {
+      const t = setInterval(() => bookmark(), opts.bookmarkMs ?? 5000);
+      timers.push(t);
+    }
+    const finish = () => {
+      unsubscribe();
+      for (const t of timers) clearInterval(t), clearTimeout(t);
+      if (!res.writableEnded) res.end();
+    };
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    if (timeout > 0) timers.push(setTimeout(finish, timeout * 1000));
+    req.on('close', finish);
+    res.on('close', finish);
+    activeWatches.add(finish);
+    res.on('close', () => activeWatches.delete(finish));
+  }
+}
+
+/** Ends every open watch (at shutdown). */
+export const activeWatches = new Set<() => void>();
