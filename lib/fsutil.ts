@@ -45,6 +45,18 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: W
   }
 }
 
+/** The lock names its holder's pid; true when that process no longer exists (killed with -9). */
+function lockOwnerGone(lock: string): boolean {
+  const pid = Number(readFileSync(lock, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -62,7 +74,7 @@ export function withFileLock<T>(path: string, fn: () => T, { timeoutMs = 10_000,
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       try {
-        if (Date.now() - statSync(lock).mtimeMs > staleMs) unlinkSync(lock);
+        if (Date.now() - statSync(lock).mtimeMs > staleMs || lockOwnerGone(lock)) unlinkSync(lock);
       } catch {
         /* released meanwhile */
       }
