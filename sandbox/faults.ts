@@ -24,9 +24,18 @@ export function validateRate(name: string, raw: string | undefined): number | un
 export async function injectFaults(f: FaultOptions, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   if (f.latencyMs && f.latencyMs > 0) await new Promise((r) => setTimeout(r, f.latencyMs));
   if (f.resetRate && Math.random() < f.resetRate) {
-    const s = req.socket as unknown as { resetAndDestroy?: () => void; destroy: () => void };
-    if (typeof s.resetAndDestroy === 'function') s.resetAndDestroy();
-    else s.destroy();
+    // a TCP RST on the raw socket under TLS; a plain close where that is not possible
+    type Sock = { resetAndDestroy?: () => void; destroy: () => void; _parent?: Sock };
+    const tls = req.socket as unknown as Sock;
+    try {
+      const raw = tls._parent && typeof tls._parent.resetAndDestroy === 'function' ? tls._parent : undefined;
+      if (raw) {
+        raw.resetAndDestroy!();
+        tls.destroy();
+      } else tls.destroy();
+    } catch {
+      tls.destroy();
+    }
     return true;
   }
   if (f.errorRate && Math.random() < f.errorRate) {
