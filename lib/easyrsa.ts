@@ -12,6 +12,7 @@ import { CommandError } from './errors.ts';
 import {
   EC_P256,
   generateKey,
+  generateKeySync,
   randomSerialHex,
   buildCertificateDer,
   buildRequestPem,
@@ -46,28 +47,7 @@ export type PkiLayout = ReturnType<typeof pkiLayout>;
 /** The file name base (and certificate CN) for the kcp server credentials of `domain`. */
 export const serverNameFor = (domain: string): string => `kcp-DNS-${domain}`;
 
-/**
- * Why `name` is not a DNS name this command can put in a SAN (RFC 1123 host name:
- * dot-separated labels of letters, digits and inner hyphens, 1-63 each, 253 in all),
- * or undefined when it is one.
- */
-export function dnsNameProblem(name: string): string | undefined {
-  if (name === '') return 'it is empty';
-  if (/\s/.test(name)) return 'it must be one word';
-  if (name.length > 253) return `it is ${name.length} characters long; at most 253 are allowed`;
-  if (name.endsWith('.')) return 'it must not end with a dot';
-  if (/^[0-9.]+$/.test(name)) return 'it looks like an IP address, not a DNS name';
-  for (const label of name.split('.')) {
-    if (label === '') return 'it has an empty label (two dots in a row, or a leading dot)';
-    if (label.length > 63) return `its label ${JSON.stringify(label.slice(0, 20) + '…')} is longer than 63 characters`;
-    if (!/^[A-Za-z0-9-]+$/.test(label)) {
-      const bad = [...label].find((c) => !/[A-Za-z0-9-]/.test(c));
-      return `its label ${JSON.stringify(label)} contains ${JSON.stringify(bad)}; only letters, digits and '-' are allowed`;
-    }
-    if (label.startsWith('-') || label.endsWith('-')) return `its label ${JSON.stringify(label)} starts or ends with '-'`;
-  }
-  return undefined;
-}
+export { dnsNameProblem } from './dns-name.ts';
 
 // ---- the openssl ca database ----
 
@@ -372,18 +352,20 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   }
   privateDirIsTight(layout);
 
-  const haveCert = existsSync(layout.caCert);
-  const haveKey = existsSync(layout.caKey);
-  if (haveCert !== haveKey) {
-    throw new CommandError(
-      haveCert
+  const halfCA = (): CommandError | undefined => {
+    const c = existsSync(layout.caCert);
+    const k = existsSync(layout.caKey);
+    if (c === k) return undefined;
+    return new CommandError(
+      c
         ? `${layout.caCert} exists but its key ${layout.caKey} does not; refusing to replace the CA`
         : `${layout.caKey} exists but ${layout.caCert} does not; refusing to replace the CA`,
     );
-  }
+  };
+  const haveCA = existsSync(layout.caCert) && existsSync(layout.caKey);
 
   // Fast path, no lock: everything already there and sound.
-  if (haveCert) {
+  if (haveCA) {
     log(`Re-using CA at ${layout.caKey}`);
     const problem = credentialsProblem(result.serverCert, result.serverKey, domain, readCA(layout, Date.now()).x509);
     if (!problem) {
@@ -392,23 +374,26 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
       return { ...result, issued: false };
     }
     if (existsSync(result.serverCert) || existsSync(result.serverKey)) log(`Rejecting existing credentials: ${problem}`);
-  } else if (existsSync(result.serverCert) || existsSync(result.serverKey)) {
+  } else if (!halfCA() && (existsSync(result.serverCert) || existsSync(result.serverKey))) {
     log('Rejecting existing credentials: there is no CA that could have signed them');
   }
 
-  // Something to write. Generate the keys that may be needed concurrently, off the main thread.
-  const [caKeyPem, serverKeyPem] = await Promise.all([haveCert ? undefined : generateKey(alg), generateKey(alg)]);
+  // Something to write. Make the keys that may be needed first (RSA ones concurrently).
+  const [caKeyPem, serverKeyPem] = await Promise.all([haveCA ? undefined : generateKey(alg), generateKey(alg)]);
 
   withFileLock(join(layout.dir, '.kubestellar-pki'), () => {
-    // Re-check under the lock: a concurrent run may have done the work meanwhile.
+    // Decide again under the lock: a concurrent run may have done (or be half way through,
+    // which the lock excludes) the same work meanwhile.
+    const half = halfCA();
+    if (half) throw half;
     let caCertPem: string;
     if (existsSync(layout.caCert)) {
       caCertPem = readCA(layout, Date.now()).pem;
       ensureCALayout(layout);
     } else {
-      caCertPem = createCAFiles(layout, caKeyPem ?? (() => { throw new Error('internal: no CA key'); })(), opts.caDays ?? 3650, log);
+      caCertPem = createCAFiles(layout, caKeyPem ?? generateKeySync(alg), opts.caDays ?? 3650, log);
     }
-    if (haveCert && credentialsProblem(result.serverCert, result.serverKey, domain, caCertPem) === undefined) return;
+    if (credentialsProblem(result.serverCert, result.serverKey, domain, caCertPem) === undefined) return;
     issueServerFiles(layout, domain, caCertPem, loadCAKey(layout, caCertPem), serverKeyPem, opts.serverDays ?? 10_000, log);
   });
   return { ...result, issued: true };

@@ -70,6 +70,14 @@ export function generateKeyPem(bits = 2048): string {
     .privateKey;
 }
 
+/** A new private key as PKCS#8 PEM, made on the main thread. */
+export function generateKeySync(alg: KeyAlgorithm): string {
+  const spki = { type: 'spki', format: 'der' } as const;
+  return alg.kind === 'ec'
+    ? generateKeyPairSync('ec', { namedCurve: alg.curve, privateKeyEncoding: pkcs8, publicKeyEncoding: spki }).privateKey
+    : generateKeyPairSync('rsa', { modulusLength: alg.bits, privateKeyEncoding: pkcs8, publicKeyEncoding: spki }).privateKey;
+}
+
 /**
  * A new private key as PKCS#8 PEM (what easy-rsa 3 writes). RSA keys are generated off the
  * main thread, so that several can be made at once; an EC key takes about a millisecond,
@@ -78,7 +86,7 @@ export function generateKeyPem(bits = 2048): string {
 export function generateKey(alg: KeyAlgorithm): Promise<string> {
   if (alg.kind === 'ec') {
     try {
-      return Promise.resolve(generateKeyPairSync('ec', { namedCurve: alg.curve, privateKeyEncoding: pkcs8, publicKeyEncoding: { type: 'spki', format: 'der' } }).privateKey);
+      return Promise.resolve(generateKeySync(alg));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { CommandError, EXIT } from './errors.ts';
 import { writeFileAtomic } from './fsutil.ts';
-import { dnsNameProblem } from './easyrsa.ts';
+import { dnsNameProblem } from './dns-name.ts';
 
 export interface SwitchDomainArgs {
   inPath: string;

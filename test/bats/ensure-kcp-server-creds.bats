@@ -211,3 +211,23 @@ V	$other_serial	/CN=other"
   assert_success
   assert_output "authorized"
 }
+
+@test "concurrent runs on a fresh directory share one CA and leave a consistent database" {
+  pids=()
+  for d in a.yep b.yep c.yep a.yep b.yep c.yep; do
+    kubestellar-ensure-kcp-server-creds "$d" >"out.$d.$RANDOM" 2>/dev/null &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail "a run failed"; done
+  run openssl verify -CAfile pki/ca.crt pki/issued/kcp-DNS-a.yep.crt pki/issued/kcp-DNS-b.yep.crt pki/issued/kcp-DNS-c.yep.crt
+  assert_success
+  for d in a.yep b.yep c.yep; do
+    assert_equal "$(openssl pkey -in "pki/private/kcp-DNS-$d.key" -pubout)" "$(openssl x509 -in "pki/issued/kcp-DNS-$d.crt" -noout -pubkey)"
+  done
+  # one valid entry per name, each valid serial has its certificate
+  assert_equal "$(awk -F'\t' '$1 == "V" { print $6 }' pki/index.txt | sort | tr '\n' ' ')" "/CN=kcp-DNS-a.yep /CN=kcp-DNS-b.yep /CN=kcp-DNS-c.yep "
+  for s in $(awk -F'\t' '$1 == "V" { print $4 }' pki/index.txt); do [ -f "pki/certs_by_serial/$s.pem" ] || fail "no certs_by_serial/$s.pem"; done
+  [ ! -e pki/.kubestellar-pki.lock ]
+  run --separate-stderr kubestellar-ensure-kcp-server-creds b.yep
+  assert_equal "${stderr##*$'\n'}" "Accepting existing credentials"
+}
