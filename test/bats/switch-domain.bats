@@ -173,3 +173,21 @@ start_server() { # MODE
   assert_failure 1
   assert_equal "$stderr" 'wait-and-switch-domain: --timeout "soon" is not a duration like 30s, 2m or 1h'
 }
+
+@test "end to end: our credentials served for a domain, the alternate kubeconfig, and kubectl (Go's TLS) trusting only our CA" {
+  eval pieces=($(kubestellar-ensure-kcp-server-creds localhost 2>/dev/null))
+  cp "${pieces[1]}" server.crt && cp "${pieces[2]}" server.key
+  start_server after:0
+  write_kubeconfig 192.168.7.9 6443 > admin.kubeconfig
+  run --separate-stderr switch-domain admin.kubeconfig alt.yaml root localhost "$PORT" "${pieces[0]}"
+  assert_success
+  run timeout 30 kubectl --kubeconfig alt.yaml get --raw /api/v1/namespaces
+  assert_success
+  assert_output --partial '"kind":"NamespaceList"'
+  # the same request against a CA that did not sign the server certificate is refused
+  run --separate-stderr switch-domain admin.kubeconfig other.yaml root localhost "$PORT" alt-ca.crt
+  assert_success
+  run timeout 30 kubectl --kubeconfig other.yaml get --raw /api/v1/namespaces
+  assert_failure
+  assert_output --partial "certificate"
+}
