@@ -11,7 +11,7 @@ import { createCA, issueCertificate, inspectCertificate, type KeyPair } from '..
 import { Store } from './store.ts';
 import { Core, GR } from './core.ts';
 import { Controllers } from './controllers.ts';
-import { createHandler, activeWatches } from './server.ts';
+import { createHandler } from './server.ts';
 import { newAuthState, type AuthState } from './auth.ts';
 import { RequestLog, type FaultOptions } from './faults.ts';
 import { computeSchemas } from './resources.ts';
@@ -248,7 +248,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     stop() {
       stopped ??= (async () => {
         controllers.stop();
-        for (const finish of [...activeWatches]) finish();
+        handler.closeWatches();
         await new Promise<void>((res) => {
           server.close(() => res());
           server.closeAllConnections();

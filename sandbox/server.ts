@@ -86,13 +86,15 @@ function sortKey(o: KObj): string {
 
 export function createHandler(opts: HandlerOptions) {
   const { core } = opts;
+  /** every open watch's finisher, to end them at shutdown */
+  const activeWatches = new Set<() => void>();
   const secretHolds = (cluster: string, ns: string, name: string, token: string) => {
     if (!name) return true; // TokenRequest tokens are not backed by a secret
     const s = core.store.get(cluster, GR.secrets, ns, name);
     return Boolean(s?.data?.token && Buffer.from(s.data.token, 'base64').toString('utf8') === token);
   };
 
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const handle = async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
     let user: User | undefined;
@@ -148,6 +150,8 @@ export function createHandler(opts: HandlerOptions) {
       sendStatus(res, new StatusError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`));
     }
   };
+
+  return Object.assign(handle, { closeWatches: () => [...activeWatches].forEach((f) => f()) });
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL, path: string, target: Target): Promise<void> {
     const types = target.cluster === '*' ? core.allTypes() : core.typesFor(target.cluster);
@@ -353,7 +357,14 @@ export function createHandler(opts: HandlerOptions) {
       // what a watcher from rv has seen: objects that matched then (approximated by now, minus later changes)
       for (const o of core.store.list(target.cluster, gr, ns)) if (matches(o) && Number(o.metadata.resourceVersion) <= rv) visible.add(key({ cluster: o.metadata.annotations?.['kcp.io/cluster'] ?? '', obj: o }));
       backlog = events.filter((e) => e.gr === gr && (target.cluster === '*' || e.cluster === target.cluster));
-      for (const e of backlog) if (e.type !== 'ADDED') visible.add(key(e));
+      // an object whose first later event is not ADDED existed at rv
+      const firstSeen = new Set<string>();
+      for (const e of backlog) {
+        const k = key(e);
+        if (firstSeen.has(k)) continue;
+        firstSeen.add(k);
+        if (e.type !== 'ADDED') visible.add(k);
+      }
     }
 
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
@@ -417,6 +428,3 @@ export function createHandler(opts: HandlerOptions) {
     res.on('close', () => activeWatches.delete(finish));
   }
 }
-
-/** Ends every open watch (at shutdown). */
-export const activeWatches = new Set<() => void>();
