@@ -7,3 +7,4 @@ node bench/startup.mjs
 node bench/inventory
 bench/init
 bench/pki.mjs
+bench/sandbox-startup
