@@ -1,33 +1,17 @@
+load lib/sandbox
+
 # Shared by inventory.bats, wmw.bats and syncer.bats: one sandbox per file (with the
 # mailbox controller emulation and a request log), a private kubeconfig copy per test,
-# the ESPW that `kubestellar init` would make, and request-log helpers.
+# the ESPW that `kubestellar init` would make, and request-log helpers. Needs lib/sandbox.
 
 # start_file_sandbox: in setup_file; exports SANDBOX_DIR, SANDBOX_PID, SANDBOX_URL, REQUEST_LOG.
 start_file_sandbox() {
-  SANDBOX_DIR="$BATS_FILE_TMPDIR/kcp"
   REQUEST_LOG="$BATS_FILE_TMPDIR/requests.jsonl"
-  mkdir -p "$SANDBOX_DIR"
-  kubestellar-sandbox start --secure-port 0 --root-directory "$SANDBOX_DIR" \
-    --kubestellar-controllers --request-log "$REQUEST_LOG" >"$BATS_FILE_TMPDIR/sandbox.log" 2>&1 3>&- &
-  SANDBOX_PID=$!
-  local i
-  for i in $(seq 1 150); do
-    [ -s "$SANDBOX_DIR/admin.kubeconfig" ] && break
-    kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$BATS_FILE_TMPDIR/sandbox.log" >&2; return 1; }
-    sleep 0.1
-  done
-  [ -s "$SANDBOX_DIR/admin.kubeconfig" ] || { echo "sandbox did not start" >&2; return 1; }
-  SANDBOX_URL="$(KUBECONFIG="$SANDBOX_DIR/admin.kubeconfig" kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
-  SANDBOX_URL="${SANDBOX_URL%/clusters/*}"
-  export SANDBOX_DIR SANDBOX_PID SANDBOX_URL REQUEST_LOG
+  export REQUEST_LOG
+  sandbox_start_in "$BATS_FILE_TMPDIR/kcp" "$BATS_FILE_TMPDIR" --kubestellar-controllers --request-log "$REQUEST_LOG"
 }
 
-stop_file_sandbox() {
-  if [ -n "${SANDBOX_PID:-}" ]; then
-    kill "$SANDBOX_PID" 2>/dev/null || true
-    wait "$SANDBOX_PID" 2>/dev/null || true
-  fi
-}
+stop_file_sandbox() { stop_sandbox; }
 
 # use_sandbox_kubeconfig: in setup, after setup_tmp; a private copy, current workspace root.
 use_sandbox_kubeconfig() {
@@ -73,7 +57,5 @@ current_server() {
 
 # log_mark: the request log's current length; mutations_since MARK: writes sent since.
 log_mark() { wc -l <"$REQUEST_LOG" | tr -d ' '; }
-mutations_since() {
-  tail -n +"$(($1 + 1))" "$REQUEST_LOG" | jq -r 'select(.method != "GET" and .method != "HEAD") | "\(.method) \(.path) \(.status)"'
-}
+mutations_since() { sandbox_mutations_since "$REQUEST_LOG" "$1"; }
 requests_since() { tail -n +"$(($1 + 1))" "$REQUEST_LOG" | wc -l | tr -d ' '; }

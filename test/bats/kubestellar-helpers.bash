@@ -1,36 +1,27 @@
+load lib/sandbox
+
 # Shared by init.bats, startstop.bats and quickstart.bats: a sandbox per file started
 # in setup_file (ks_start_sandbox DIR), plain kubectl against one of its workspaces,
-# and the request log.
+# and the request log. Needs lib/sandbox.
 
 # ks_start_sandbox DIR [extra flags]: exports KS_SB_DIR KS_SB_PID KS_SB_URL KS_SB_LOG KS_SB_KUBECONFIG
 ks_start_sandbox() {
   local dir="$1"
   shift
-  mkdir -p "$dir"
   KS_SB_DIR="$dir"
   KS_SB_LOG="$dir/requests.jsonl"
-  kubestellar-sandbox start --secure-port 0 --root-directory "$dir/kcp" --request-log "$KS_SB_LOG" "$@" \
-    >"$dir/sandbox.log" 2>&1 3>&- &
-  KS_SB_PID=$!
-  local i
-  for i in $(seq 1 150); do
-    [ -s "$dir/kcp/admin.kubeconfig" ] && break
-    kill -0 "$KS_SB_PID" 2>/dev/null || { cat "$dir/sandbox.log" >&2; return 1; }
-    sleep 0.1
-  done
-  [ -s "$dir/kcp/admin.kubeconfig" ] || { echo "sandbox did not start" >&2; return 1; }
-  KS_SB_KUBECONFIG="$dir/kcp/admin.kubeconfig"
-  KS_SB_URL="$(kubectl --kubeconfig "$KS_SB_KUBECONFIG" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
-  KS_SB_URL="${KS_SB_URL%/clusters/*}"
+  mkdir -p "$dir"
+  sandbox_start_in "$dir/kcp" "$dir" --request-log "$KS_SB_LOG" "$@" || return 1
+  KS_SB_PID="$SANDBOX_PID"
+  KS_SB_URL="$SANDBOX_URL"
+  KS_SB_KUBECONFIG="$SANDBOX_DIR/admin.kubeconfig"
   export KS_SB_DIR KS_SB_PID KS_SB_URL KS_SB_LOG KS_SB_KUBECONFIG
 }
 
 # ks_stop_sandbox [PID]
 ks_stop_sandbox() {
-  local pid="${1:-${KS_SB_PID:-}}"
-  [ -n "$pid" ] || return 0
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  local SANDBOX_PID="${1:-${KS_SB_PID:-}}"
+  stop_sandbox
 }
 
 # kws PATH ARGS...: plain kubectl against workspace PATH of the sandbox.
@@ -48,9 +39,7 @@ ks_private_kubeconfig() {
 
 # ks_log_mark / ks_mutations_since MARK: non-GET requests logged after MARK, as "METHOD PATH STATUS".
 ks_log_mark() { wc -l <"$KS_SB_LOG" | tr -d ' '; }
-ks_mutations_since() {
-  tail -n +"$(($1 + 1))" "$KS_SB_LOG" | jq -r 'select(.method != "GET" and .method != "HEAD") | "\(.method) \(.path) \(.status)"'
-}
+ks_mutations_since() { sandbox_mutations_since "$KS_SB_LOG" "$1"; }
 
 # ks_assert_initialized: the end state of a default `kubestellar init`.
 ks_assert_initialized() {

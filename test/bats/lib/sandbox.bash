@@ -5,13 +5,19 @@
 # start_sandbox exports KUBECONFIG (the sandbox's admin.kubeconfig), SANDBOX_PID,
 # SANDBOX_URL (https://127.0.0.1:PORT) and SANDBOX_DIR; its stderr is $TEST_TMP/sandbox.log.
 
-start_sandbox() {
-  SANDBOX_DIR="$TEST_TMP/.kcp"
+# sandbox_start_in DIR LOGDIR [extra flags...]: the one way tests start a sandbox.
+# Serves from DIR, logs to LOGDIR/sandbox.{out,log}; exports SANDBOX_DIR, SANDBOX_PID
+# and SANDBOX_URL once DIR/admin.kubeconfig exists (bounded wait, 10 s).
+sandbox_start_in() {
+  local dir="$1" logdir="$2"
+  shift 2
+  SANDBOX_DIR="$dir"
   export SANDBOX_DIR
+  mkdir -p "$dir" "$logdir"
   rm -f "$SANDBOX_DIR/admin.kubeconfig"
   # fd 3 closed so bats does not wait for the server; stdout away from the test's output
   kubestellar-sandbox start --secure-port 0 --root-directory "$SANDBOX_DIR" "$@" \
-    >>"$TEST_TMP/sandbox.out" 2>>"$TEST_TMP/sandbox.log" 3>&- &
+    >>"$logdir/sandbox.out" 2>>"$logdir/sandbox.log" 3>&- &
   SANDBOX_PID=$!
   export SANDBOX_PID
   local i
@@ -19,7 +25,7 @@ start_sandbox() {
     [ -s "$SANDBOX_DIR/admin.kubeconfig" ] && break
     if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
       echo "kubestellar-sandbox exited before serving:" >&2
-      cat "$TEST_TMP/sandbox.log" >&2
+      cat "$logdir/sandbox.log" >&2
       unset SANDBOX_PID
       return 1
     fi
@@ -27,14 +33,26 @@ start_sandbox() {
   done
   if [ ! -s "$SANDBOX_DIR/admin.kubeconfig" ]; then
     echo "kubestellar-sandbox did not write admin.kubeconfig within 10s:" >&2
-    cat "$TEST_TMP/sandbox.log" >&2
+    cat "$logdir/sandbox.log" >&2
     stop_sandbox
     return 1
   fi
+  SANDBOX_URL="$(sed -n 's/^    server: \(https:\/\/[^/]*\)$/\1/p' "$SANDBOX_DIR/admin.kubeconfig" | head -1)"
+  export SANDBOX_URL
+}
+
+# start_sandbox [extra flags...]: a sandbox for this test, in $TEST_TMP/.kcp, with
+# KUBECONFIG pointing at its admin.kubeconfig.
+start_sandbox() {
+  sandbox_start_in "$TEST_TMP/.kcp" "$TEST_TMP" "$@" || return 1
   KUBECONFIG="$SANDBOX_DIR/admin.kubeconfig"
   export KUBECONFIG
-  SANDBOX_URL="$(sed -n 's/^    server: \(https:\/\/[^/]*\)$/\1/p' "$KUBECONFIG" | head -1)"
-  export SANDBOX_URL
+}
+
+# sandbox_mutations_since LOG MARK: writes logged after line MARK of a --request-log
+# file, one "METHOD PATH STATUS" per line (a re-run that changes nothing prints none).
+sandbox_mutations_since() {
+  tail -n +"$(($2 + 1))" "$1" | jq -r 'select(.method != "GET" and .method != "HEAD") | "\(.method) \(.path) \(.status)"'
 }
 
 # SIGTERM and wait (bounded); SIGKILL if it does not stop within 5 s.
