@@ -425,3 +425,19 @@ Y
   run --separate-stderr kubestellar-sandbox start --frob
   assert_equal "$stderr" 'kubestellar-sandbox: unknown flag --frob'
 }
+
+@test "helm install of a tiny chart into a sandbox workspace; helm list shows it; uninstall removes it" {
+  command -v helm >/dev/null || skip "helm not installed (test/setup-tools.sh)"
+  start_sandbox
+  make_demo
+  run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" install tiny "$FIX/tiny-chart"
+  assert_success
+  assert_line 'STATUS: deployed'
+  run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" list -q
+  assert_output tiny
+  assert_equal "$(ws_kubectl root:demo get configmap tiny-cm -o jsonpath='{.data.hello}')" world
+  run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" uninstall tiny
+  assert_success
+  run --separate-stderr ws_kubectl root:demo get configmap tiny-cm
+  assert_failure
+}
