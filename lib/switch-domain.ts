@@ -242,9 +242,12 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
   let delay = o.initialDelayMs ?? 200;
   const maxDelay = o.maxDelayMs ?? 5_000;
   let last = 'no attempt yet';
+  // An attempt with only a sliver of time left would just time out and hide the real
+  // reason of the previous one; so after the first, each gets at least this much.
+  const minAttemptMs = Math.min(500, (o.timeoutMs ?? Infinity) / 4);
   for (let attempt = 1; ; attempt++) {
     const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
+    if (remaining <= 0 || (attempt > 1 && remaining < minAttemptMs)) break;
     try {
       await probe(Math.max(1, Math.min(10_000, remaining)));
       return { attempts: attempt, elapsedMs: Date.now() - started };
@@ -252,8 +255,12 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
       last = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
       o.onRetry?.(attempt, last, Date.now() - started);
     }
-    const pause = Math.min(delay * (0.75 + Math.random() / 2), deadline - Date.now());
-    if (pause <= 0) break;
+    const pause = Math.min(delay * (0.75 + Math.random() / 2), deadline - Date.now() - minAttemptMs);
+    if (pause < 0) {
+      // no time for another meaningful attempt: wait out the deadline, then give up
+      await sleep(Math.max(0, deadline - Date.now()));
+      break;
+    }
     await sleep(pause);
     delay = Math.min(delay * 2, maxDelay);
   }

@@ -239,6 +239,20 @@ describe('waitFor', () => {
     expect((err as CommandError).message).toMatch(/^timed out after [\d.]+s waiting for the server \(last: 401 Unauthorized\)$/);
   });
 
+  it('never starves the last attempt, so the reason reported is the real one', async () => {
+    const reasons: string[] = [];
+    const err = await waitFor(
+      async (limit) => {
+        // a probe honouring its budget: with almost none left it could only time out
+        throw new Error(limit < 40 ? 'starved' : '401 Unauthorized');
+      },
+      { what: 'x', timeoutMs: 200, initialDelayMs: 30, maxDelayMs: 60, onRetry: (_n, r) => reasons.push(r) },
+    ).catch((e: CommandError) => e);
+    expect((err as CommandError).exitCode).toBe(8);
+    expect(reasons).not.toContain('starved');
+    expect((err as CommandError).message).toMatch(/\(last: 401 Unauthorized\)$/);
+  });
+
   it('hands each attempt at most the remaining time', async () => {
     const limits: number[] = [];
     await waitFor(
