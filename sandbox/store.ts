@@ -4,7 +4,7 @@
 // after kill -9, keeps it; start-up replays the journal and compacts it.
 import { openSync, writeSync, closeSync, fsyncSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/fsutil.ts';
+import { writeFileAtomic } from '../lib/util/fsutil.ts';
 import { clone, type KObj } from './util.ts';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';

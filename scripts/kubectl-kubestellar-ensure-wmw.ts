@@ -1,7 +1,7 @@
 // kubectl kubestellar ensure wmw [--with-kube BOOL] [-X] [--dry-run] [kubectl flags] NAME
-import { runCommand } from '../lib/command.ts';
-import { summaryOf } from '../lib/commands.ts';
-import { result } from '../lib/output.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { summaryOf } from '../lib/cli/commands.ts';
+import { result } from '../lib/cli/output.ts';
 
 await runCommand(
   {
@@ -20,12 +20,12 @@ deletes those. Idempotent. Afterwards the WMW is the current workspace.`,
     positionals: { min: 1, max: 1, names: 'NAME' },
   },
   async ({ flags, positionals: [name], kube }) => {
-    const { validateWorkspaceName } = await import('../lib/validate.ts');
+    const { validateWorkspaceName } = await import('../lib/kubestellar/validate.ts');
     validateWorkspaceName(name);
     const [{ connect }, { openNavigator }, { ensureWmw }] = await Promise.all([
-      import('../lib/client.ts'),
-      import('../lib/workspace.ts'),
-      import('../lib/wmw.ts'),
+      import('../lib/kcp/client.ts'),
+      import('../lib/kcp/workspace.ts'),
+      import('../lib/kubestellar/wmw.ts'),
     ]);
     const nav = await openNavigator(await connect(kube));
     await ensureWmw(nav, name, { withKube: flags['with-kube'] ?? true, dryRun: Boolean(flags['dry-run']), print: result });

@@ -1,7 +1,7 @@
 // kubectl kubestellar prep-for-cluster: ensure location + prep-for-syncer, the union of their flags and arguments.
-import { runCommand } from '../lib/command.ts';
-import { summaryOf } from '../lib/commands.ts';
-import { configureOutput } from '../lib/output.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { summaryOf } from '../lib/cli/commands.ts';
+import { configureOutput } from '../lib/cli/output.ts';
 
 await runCommand(
   {
@@ -23,13 +23,13 @@ is restored afterwards, also on failure.`,
     positionals: { min: 1, names: 'NAME KEY=VALUE...' },
   },
   async ({ flags, positionals: [name, ...labelArgs], kube }) => {
-    const { validateObjectName, validateWorkspaceRef, parseLabels } = await import('../lib/validate.ts');
+    const { validateObjectName, validateWorkspaceRef, parseLabels } = await import('../lib/kubestellar/validate.ts');
     validateObjectName(name);
     const labels = parseLabels(labelArgs);
     if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
     if (flags.espw !== undefined) validateWorkspaceRef('--espw', flags.espw);
     if (flags.s) configureOutput({ quiet: true });
-    const { runPrep } = await import('../lib/prep.ts');
+    const { runPrep } = await import('../lib/kubestellar/prep.ts');
     await runPrep(kube, name, {
       imw: flags.imw,
       espw: flags.espw,

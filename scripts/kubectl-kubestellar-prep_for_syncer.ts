@@ -1,7 +1,7 @@
 // kubectl kubestellar prep-for-syncer [--imw WS] [--espw WS] [--syncer-image REF] [-o FILE] [-s] [-X] [--dry-run] [kubectl flags] SYNCTARGET
-import { runCommand } from '../lib/command.ts';
-import { summaryOf } from '../lib/commands.ts';
-import { configureOutput } from '../lib/output.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { summaryOf } from '../lib/cli/commands.ts';
+import { configureOutput } from '../lib/cli/output.ts';
 
 await runCommand(
   {
@@ -25,12 +25,12 @@ current workspace is restored afterwards, also on failure.`,
     positionals: { min: 1, max: 1, names: 'SYNCTARGET' },
   },
   async ({ flags, positionals: [name], kube }) => {
-    const { validateObjectName, validateWorkspaceRef } = await import('../lib/validate.ts');
+    const { validateObjectName, validateWorkspaceRef } = await import('../lib/kubestellar/validate.ts');
     validateObjectName(name);
     if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
     if (flags.espw !== undefined) validateWorkspaceRef('--espw', flags.espw);
     if (flags.s) configureOutput({ quiet: true });
-    const { runPrep } = await import('../lib/prep.ts');
+    const { runPrep } = await import('../lib/kubestellar/prep.ts');
     await runPrep(kube, name, {
       imw: flags.imw,
       espw: flags.espw,

@@ -1,7 +1,7 @@
 // kubectl kubestellar remove location [--imw WS] [-X] [--dry-run] [kubectl flags] NAME
-import { runCommand } from '../lib/command.ts';
-import { summaryOf } from '../lib/commands.ts';
-import { result } from '../lib/output.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { summaryOf } from '../lib/cli/commands.ts';
+import { result } from '../lib/cli/output.ts';
 
 await runCommand(
   {
@@ -19,14 +19,14 @@ the current workspace is the IMW. Flags may appear anywhere.`,
     positionals: { min: 1, max: 1, names: 'NAME' },
   },
   async ({ flags, positionals: [name], kube }) => {
-    const { validateObjectName, validateWorkspaceRef } = await import('../lib/validate.ts');
+    const { validateObjectName, validateWorkspaceRef } = await import('../lib/kubestellar/validate.ts');
     validateObjectName(name);
     if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
     const [{ connect }, { openNavigator }, { WorkspaceSession }, { removeLocation }] = await Promise.all([
-      import('../lib/client.ts'),
-      import('../lib/workspace.ts'),
-      import('../lib/session.ts'),
-      import('../lib/location.ts'),
+      import('../lib/kcp/client.ts'),
+      import('../lib/kcp/workspace.ts'),
+      import('../lib/kcp/session.ts'),
+      import('../lib/kubestellar/location.ts'),
     ]);
     const client = await connect(kube);
     const session = new WorkspaceSession(await openNavigator(client), Boolean(flags['dry-run']));

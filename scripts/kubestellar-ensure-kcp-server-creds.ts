@@ -1,10 +1,10 @@
 // kubestellar-ensure-kcp-server-creds DOMAIN
 // Creates or re-uses the easy-rsa PKI at ./pki, its CA, and a kcp server key and
 // certificate for DOMAIN; prints the CA cert, server cert and server key paths on one line.
-import { runCommand } from '../lib/command.ts';
-import { CommandError } from '../lib/errors.ts';
-import { info, result } from '../lib/output.ts';
-import { shellQuote } from '../lib/shell-quote.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { CommandError } from '../lib/cli/errors.ts';
+import { info, result } from '../lib/cli/output.ts';
+import { shellQuote } from '../lib/util/shell-quote.ts';
 
 await runCommand(
   {
@@ -26,7 +26,7 @@ CA certificate, the server certificate and the server key, as in
     positionals: { min: 1, max: 1, names: 'DOMAIN' },
   },
   async ({ positionals: [domain] }) => {
-    const { dnsNameProblem, ensureServerCreds, defaultPkiDir } = await import('../lib/easyrsa.ts');
+    const { dnsNameProblem, ensureServerCreds, defaultPkiDir } = await import('../lib/pki/easyrsa.ts');
     const problem = dnsNameProblem(domain);
     // Exit 2 for a refused domain name, as the original.
     if (problem) throw new CommandError(`refusing domain name ${JSON.stringify(domain)}: ${problem}`, 2);

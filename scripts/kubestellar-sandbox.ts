@@ -1,7 +1,7 @@
 // kubestellar-sandbox start [flags]
 // A kcp-compatible API server for trying and testing the suite, in the foreground like `kcp start`.
-import { runCommand } from '../lib/command.ts';
-import { UsageError } from '../lib/errors.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { UsageError } from '../lib/cli/errors.ts';
 
 await runCommand(
   {

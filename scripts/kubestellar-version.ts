@@ -1,8 +1,8 @@
 // kubestellar-version [buildDate|gitCommit|gitTreeState|platform]
 // One build-time property, or all of them as one JSON object.
-import { runCommand } from '../lib/command.ts';
-import { result } from '../lib/output.ts';
-import { versionObject, VERSION_COMPONENTS, type VersionComponent } from '../lib/version.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { result } from '../lib/cli/output.ts';
+import { versionObject, VERSION_COMPONENTS, type VersionComponent } from '../lib/kubestellar/version.ts';
 
 const usage = `[${VERSION_COMPONENTS.join('|')}]`;
 

@@ -1,9 +1,9 @@
 // kubestellar [flags] init|start|stop [flags]
 // Finish KubeStellar's setup in a kcp server (init), and start or stop its central
 // controllers as local processes (start = stop + init + launch).
-import { runCommand } from '../lib/command.ts';
-import { UsageError } from '../lib/errors.ts';
-import { summaryOf } from '../lib/commands.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { UsageError } from '../lib/cli/errors.ts';
+import { summaryOf } from '../lib/cli/commands.ts';
 
 const SUBCOMMANDS = ['init', 'start', 'stop'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
@@ -47,7 +47,7 @@ Flags may come before and after the subcommand.`,
         throw new UsageError(`the --${flag} flag is not meaningful for the ${sub} subcommand`);
       }
     }
-    const { main } = await import('../lib/kubestellar-main.ts');
+    const { main } = await import('../lib/kubestellar/kubestellar-main.ts');
     return main(sub, {
       logFolder: flags['log-folder'],
       localKcp: flags['local-kcp'] ?? true,

@@ -1,7 +1,7 @@
 // switch-domain IN OUT CONTEXT DOMAIN PORT CACERT
 // Writes OUT: IN with the clusters served where CONTEXT's cluster is served re-addressed
 // to DOMAIN:PORT and trusting CACERT.
-import { runCommand } from '../lib/command.ts';
+import { runCommand } from '../lib/cli/command.ts';
 
 const SWITCH_USAGE = 'IN OUT CONTEXT DOMAIN PORT CACERT';
 const SWITCH_DESCRIPTION = `
@@ -22,7 +22,7 @@ await runCommand(
     positionals: { min: 6, max: 6, names: SWITCH_USAGE },
   },
   async ({ positionals: [inPath, outPath, context, domain, port, caCertPath] }) => {
-    const { switchDomain } = await import('../lib/switch-domain.ts');
+    const { switchDomain } = await import('../lib/kubestellar/switch-domain.ts');
     await switchDomain({ inPath, outPath, context, domain, port, caCertPath });
   },
 );

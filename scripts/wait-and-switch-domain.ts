@@ -1,9 +1,9 @@
 // wait-and-switch-domain [--timeout DURATION] IN OUT CONTEXT DOMAIN PORT CACERT
 // Waits until the server of IN answers an authenticated namespace list, then does what
 // switch-domain does.
-import { runCommand } from '../lib/command.ts';
-import { parseDuration } from '../lib/args.ts';
-import { progress } from '../lib/output.ts';
+import { runCommand } from '../lib/cli/command.ts';
+import { parseDuration } from '../lib/cli/args.ts';
+import { progress } from '../lib/cli/output.ts';
 
 const usage = '[--timeout DURATION] IN OUT CONTEXT DOMAIN PORT CACERT';
 
@@ -29,7 +29,7 @@ problem (nothing written).`,
   },
   async ({ flags, positionals: [inPath, outPath, context, domain, port, caCertPath] }) => {
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
-    const { checkArgs, readCACertData, switchDomain, waitFor, namespaceListProbe } = await import('../lib/switch-domain.ts');
+    const { checkArgs, readCACertData, switchDomain, waitFor, namespaceListProbe } = await import('../lib/kubestellar/switch-domain.ts');
     const args = { inPath, outPath, context, domain, port, caCertPath };
     // Fail fast on what cannot get better by waiting.
     checkArgs(args);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseDuration } from '../../lib/args.ts';
-import { UsageError } from '../../lib/errors.ts';
+import { parseArgs, parseDuration } from '../../lib/cli/args.ts';
+import { UsageError } from '../../lib/cli/errors.ts';
 
 const ensureLocation = {
   flags: {

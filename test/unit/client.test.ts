@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../lib/client.ts';
-import { ApiError, EXIT } from '../../lib/errors.ts';
-import { CONFIGMAPS, NAMESPACES } from '../../lib/resources.ts';
+import { ApiClient } from '../../lib/kcp/client.ts';
+import { ApiError, EXIT } from '../../lib/cli/errors.ts';
+import { CONFIGMAPS, NAMESPACES } from '../../lib/kcp/resources.ts';
 import { fakeApiServer, json, status } from './support/fake-apiserver.ts';
 
 let server: Awaited<ReturnType<typeof fakeApiServer>> | undefined;

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findExecutable, launch, procStat, readRecord, stopController, verify, type PidRecord } from '../../lib/controllers.ts';
+import { findExecutable, launch, procStat, readRecord, stopController, verify, type PidRecord } from '../../lib/kubestellar/controllers.ts';
 
 let dir: string;
 const others: ChildProcess[] = [];

@@ -14,10 +14,10 @@ import {
   indexTime,
   pkiLayout,
   credentialsProblem,
-} from '../../lib/easyrsa.ts';
-import { createCA, issueCertificate, inspectCertificate, issuerFacts, keyIdentifier } from '../../lib/pki.ts';
-import * as der from '../../lib/der.ts';
-import { shellQuote } from '../../lib/shell-quote.ts';
+} from '../../lib/pki/easyrsa.ts';
+import { createCA, issueCertificate, inspectCertificate, issuerFacts, keyIdentifier } from '../../lib/pki/pki.ts';
+import * as der from '../../lib/pki/der.ts';
+import { shellQuote } from '../../lib/util/shell-quote.ts';
 
 let dir: string;
 let pki: string;

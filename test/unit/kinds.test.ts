@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EDGE_KINDS, WORKLOAD_EXPORTS, canonicalJson, edgeSchemas, resourceSchema, workloadSchemas, s, type Location } from '../../lib/kinds.ts';
-import { computeRbac, BINDING_GROUP } from '../../lib/init.ts';
+import { EDGE_KINDS, WORKLOAD_EXPORTS, canonicalJson, edgeSchemas, resourceSchema, workloadSchemas, s, type Location } from '../../lib/kubestellar/kinds.ts';
+import { computeRbac, BINDING_GROUP } from '../../lib/kubestellar/init.ts';
 
 describe('edge kinds', () => {
   it('describes the seven KubeStellar kinds of edge.kubestellar.io/v2alpha1', () => {

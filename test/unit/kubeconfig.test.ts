@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
 import { parse } from 'yaml';
-import { Kubeconfig } from '../../lib/kubeconfig.ts';
-import { resolveConnection } from '../../lib/connection.ts';
+import { Kubeconfig } from '../../lib/kcp/kubeconfig.ts';
+import { resolveConnection } from '../../lib/kcp/connection.ts';
 
 let dir: string;
 const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };

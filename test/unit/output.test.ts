@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decorated, progress, configureOutput, trace, info } from '../../lib/output.ts';
-import { writeFileAtomic } from '../../lib/fsutil.ts';
-import { ApiError, formatError, exitCodeFor, UsageError, EXIT } from '../../lib/errors.ts';
+import { decorated, progress, configureOutput, trace, info } from '../../lib/cli/output.ts';
+import { writeFileAtomic } from '../../lib/util/fsutil.ts';
+import { ApiError, formatError, exitCodeFor, UsageError, EXIT } from '../../lib/cli/errors.ts';
 
 const savedNoColor = process.env.NO_COLOR;
 afterEach(() => {

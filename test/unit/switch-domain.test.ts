@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import https from 'node:https';
-import { createCA, issueCertificate } from '../../lib/pki.ts';
-import { CommandError } from '../../lib/errors.ts';
+import { createCA, issueCertificate } from '../../lib/pki/pki.ts';
+import { CommandError } from '../../lib/cli/errors.ts';
 import {
   rewriteKubeconfig,
   switchDomain,
@@ -16,7 +16,7 @@ import {
   parsePort,
   hostForUrl,
   loadYaml,
-} from '../../lib/switch-domain.ts';
+} from '../../lib/kubestellar/switch-domain.ts';
 
 const OLD_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n').toString('base64');
 

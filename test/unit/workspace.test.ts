@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { connect } from '../../lib/client.ts';
-import { openNavigator, currentWorkspaceMessage, CURRENT, PREVIOUS } from '../../lib/workspace.ts';
+import { connect } from '../../lib/kcp/client.ts';
+import { openNavigator, currentWorkspaceMessage, CURRENT, PREVIOUS } from '../../lib/kcp/workspace.ts';
 import { fakeApiServer, json, status } from './support/fake-apiserver.ts';
 
 // Workspaces the fake server knows: parent path -> child name -> type.

@@ -5,7 +5,7 @@
 // TypeScript types of the KubeStellar objects are inferred from the same values, so
 // the two cannot drift apart.
 import { createHash } from 'node:crypto';
-import type { KubeObject } from './resources.ts';
+import type { KubeObject } from '../kcp/resources.ts';
 
 // ---- a small schema language with inferred TypeScript types ----
 

@@ -2,8 +2,8 @@
 // client-go's DirectClientConfig does: flags override the context, which names the
 // cluster and user.
 import { readFileSync } from 'node:fs';
-import { CommandError } from './errors.ts';
-import { parseDuration, type KubeFlags } from './args.ts';
+import { CommandError } from '../cli/errors.ts';
+import { parseDuration, type KubeFlags } from '../cli/args.ts';
 import type { Kubeconfig, UserEntry } from './kubeconfig.ts';
 
 export interface Connection {

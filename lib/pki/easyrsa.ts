@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, statSync, chmodSync, renameSync, unlinkSync, copyFileSync, realpathSync } from 'node:fs';
 import { join, resolve, isAbsolute, delimiter } from 'node:path';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { writeFileAtomic, withFileLock, readFileIfExists } from './fsutil.ts';
-import { CommandError } from './errors.ts';
+import { writeFileAtomic, withFileLock, readFileIfExists } from '../util/fsutil.ts';
+import { CommandError } from '../cli/errors.ts';
 import {
   EC_P256,
   generateKey,

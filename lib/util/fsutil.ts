@@ -4,7 +4,7 @@
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, statSync, readFileSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CommandError } from './errors.ts';
+import { CommandError } from '../cli/errors.ts';
 
 export interface WriteOptions {
   /** file mode for a new file; an existing file keeps its mode unless `forceMode` */

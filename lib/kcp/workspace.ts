@@ -4,7 +4,7 @@
 // the one before kept as `workspace.kcp.io/previous`), so a real `kubectl ws` keeps
 // working on the same file. Messages are the plugin's, for the caller to print.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, CommandError, isApiError } from './errors.ts';
+import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
 import { ApiClient, splitClusterUrl } from './client.ts';
 import { WORKSPACES, type Workspace } from './resources.ts';
 import type { Kubeconfig, KubeconfigView } from './kubeconfig.ts';

@@ -3,10 +3,10 @@
 // and build the WEC manifest (seven objects). Manifest building is pure and separate.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, CommandError, isApiError } from './errors.ts';
-import type { ApiClient } from './client.ts';
-import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, WORKSPACES, type KubeObject, type Workspace } from './resources.ts';
-import type { Print, WorkspaceSession } from './session.ts';
+import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
+import type { ApiClient } from '../kcp/client.ts';
+import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, WORKSPACES, type KubeObject, type Workspace } from '../kcp/resources.ts';
+import type { Print, WorkspaceSession } from '../kcp/session.ts';
 import { EDGE_EXPORT } from './location.ts';
 
 export const DEFAULT_SYNCER_IMAGE = 'quay.io/kubestellar/syncer:latest';

@@ -2,10 +2,10 @@
 // `kubectl kubestellar ensure|remove location` make and unmake them. Reads first, then
 // only the writes that are needed, so a re-run sends GETs alone.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, CommandError } from './errors.ts';
-import type { ApiClient } from './client.ts';
-import { APIBINDINGS, APIEXPORTS, LOCATIONS, SYNCTARGETS, displayName, type KubeObject } from './resources.ts';
-import type { Print, WorkspaceSession } from './session.ts';
+import { ApiError, CommandError } from '../cli/errors.ts';
+import type { ApiClient } from '../kcp/client.ts';
+import { APIBINDINGS, APIEXPORTS, LOCATIONS, SYNCTARGETS, displayName, type KubeObject } from '../kcp/resources.ts';
+import type { Print, WorkspaceSession } from '../kcp/session.ts';
 
 export const EDGE_GROUP = 'edge.kubestellar.io';
 export const EDGE_EXPORT = 'edge.kubestellar.io';

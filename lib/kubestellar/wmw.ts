@@ -1,10 +1,10 @@
 // Workload management workspaces (WMW): `root:NAME` with the binding `bind-espw` to the
 // edge API and, with --with-kube true, one `bind-<export>` per Kubernetes API export of
 // root:compute. Used by `kubectl kubestellar ensure|remove wmw` and `kubestellar init`.
-import { CommandError, ApiError } from './errors.ts';
-import { APIBINDINGS, APIEXPORTS, WORKSPACES, displayName, type Workspace } from './resources.ts';
-import type { WorkspaceNavigator } from './workspace.ts';
-import { WorkspaceSession, type Print } from './session.ts';
+import { CommandError, ApiError } from '../cli/errors.ts';
+import { APIBINDINGS, APIEXPORTS, WORKSPACES, displayName, type Workspace } from '../kcp/resources.ts';
+import type { WorkspaceNavigator } from '../kcp/workspace.ts';
+import { WorkspaceSession, type Print } from '../kcp/session.ts';
 import { apiBinding, DEFAULT_ESPW, EDGE_EXPORT, type ApiBinding } from './location.ts';
 
 export const COMPUTE_WS = 'root:compute';

@@ -1,12 +1,12 @@
 // The command side of prep-for-syncer and prep-for-cluster: where lines go, writing the
 // manifest (atomically, mode 0600: it holds a token), and restoring the workspace the
 // user started in, also after a failure.
-import { result, info } from './output.ts';
-import type { KubeFlags } from './args.ts';
-import { writeFileAtomic } from './fsutil.ts';
-import { connect } from './client.ts';
-import { openNavigator } from './workspace.ts';
-import { WorkspaceSession } from './session.ts';
+import { result, info } from '../cli/output.ts';
+import type { KubeFlags } from '../cli/args.ts';
+import { writeFileAtomic } from '../util/fsutil.ts';
+import { connect } from '../kcp/client.ts';
+import { openNavigator } from '../kcp/workspace.ts';
+import { WorkspaceSession } from '../kcp/session.ts';
 import { ensureLocation } from './location.ts';
 import { prepareSyncer, wroteMessage, DEFAULT_SYNCER_IMAGE } from './syncer.ts';
 

@@ -7,9 +7,9 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { CommandError, EXIT } from './errors.ts';
-import { writeFileAtomic } from './fsutil.ts';
-import { dnsNameProblem } from './dns-name.ts';
+import { CommandError, EXIT } from '../cli/errors.ts';
+import { writeFileAtomic } from '../util/fsutil.ts';
+import { dnsNameProblem } from '../pki/dns-name.ts';
 
 export interface SwitchDomainArgs {
   inPath: string;
@@ -275,7 +275,7 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
  */
 export function namespaceListProbe(kubeconfigPath: string): (attemptTimeoutMs: number) => Promise<void> {
   return async (attemptTimeoutMs) => {
-    const { connect } = await import('./client.ts');
+    const { connect } = await import('../kcp/client.ts');
     const client = await connect({ kubeconfig: kubeconfigPath }, { defaultTimeoutMs: attemptTimeoutMs });
     try {
       await client.request({ method: 'GET', path: '/api/v1/namespaces', query: { limit: 1 }, retry: false, timeoutMs: attemptTimeoutMs });

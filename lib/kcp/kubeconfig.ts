@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { CommandError, EXIT } from './errors.ts';
-import { readFileIfExists, withFileLock, writeFileAtomic } from './fsutil.ts';
-import type { KubeFlags } from './args.ts';
+import { CommandError, EXIT } from '../cli/errors.ts';
+import { readFileIfExists, withFileLock, writeFileAtomic } from '../util/fsutil.ts';
+import type { KubeFlags } from '../cli/args.ts';
 
 export interface ClusterEntry {
   server?: string;

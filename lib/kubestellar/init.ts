@@ -3,9 +3,9 @@
 // reads first and writes only what differs, so a second run sends no mutating request
 // and a run interrupted anywhere is finished by the next one.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ApiClient } from './client.ts';
-import { ApiError, CommandError, isApiError } from './errors.ts';
-import { progress } from './output.ts';
+import type { ApiClient } from '../kcp/client.ts';
+import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
+import { progress } from '../cli/output.ts';
 import {
   APIBINDINGS,
   APIEXPORTS,
@@ -15,8 +15,8 @@ import {
   WORKSPACES,
   type KubeObject,
   type Workspace,
-} from './resources.ts';
-import { parentOf, typeString, isValidPath, parseType, type WorkspaceNavigator } from './workspace.ts';
+} from '../kcp/resources.ts';
+import { parentOf, typeString, isValidPath, parseType, type WorkspaceNavigator } from '../kcp/workspace.ts';
 import {
   EDGE_EXPORT,
   TMC_WORKLOAD_RESOURCES,

@@ -2,11 +2,11 @@
 import { resolve, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseDuration } from './args.ts';
-import { connect } from './client.ts';
-import { CommandError } from './errors.ts';
-import { result, verbose, warn } from './output.ts';
-import { openNavigator } from './workspace.ts';
+import { parseDuration } from '../cli/args.ts';
+import { connect } from '../kcp/client.ts';
+import { CommandError } from '../cli/errors.ts';
+import { result, verbose, warn } from '../cli/output.ts';
+import { openNavigator } from '../kcp/workspace.ts';
 import { parsePathList, runInit, type EnsureWmw } from './init.ts';
 import { CONTROLLERS, findExecutable, launch, localKcpRunning, runDir, stopController, verify, type PidRecord } from './controllers.ts';
 

@@ -1,8 +1,8 @@
 // Input rules shared by the inventory and workload-management commands (REFERENCE.md):
 // object names are DNS subdomains, label keys and values follow the originals' patterns,
 // `id` is reserved as a label key and `default` as a SyncTarget/Location name.
-import { UsageError } from './errors.ts';
-import { isValidPath } from './workspace.ts';
+import { UsageError } from '../cli/errors.ts';
+import { isValidPath } from '../kcp/workspace.ts';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/;

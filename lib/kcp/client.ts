@@ -4,11 +4,11 @@
 import https from 'node:https';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, type ApiErrorKind } from './errors.ts';
-import { trace } from './output.ts';
+import { ApiError, type ApiErrorKind } from '../cli/errors.ts';
+import { trace } from '../cli/output.ts';
 import { Kubeconfig } from './kubeconfig.ts';
 import { resolveConnection, type Connection } from './connection.ts';
-import type { KubeFlags } from './args.ts';
+import type { KubeFlags } from '../cli/args.ts';
 import type { KubeList, KubeObject, ResourceType } from './resources.ts';
 import { apiVersionOf } from './resources.ts';
 

@@ -8,8 +8,8 @@ import { accessSync, constants, closeSync, mkdirSync, openSync, readdirSync, rea
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandError } from './errors.ts';
-import { readFileIfExists, writeFileAtomic } from './fsutil.ts';
+import { CommandError } from '../cli/errors.ts';
+import { readFileIfExists, writeFileAtomic } from '../util/fsutil.ts';
 
 export interface ControllerDef {
   /** executable name, looked up on PATH */

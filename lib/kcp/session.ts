@@ -2,7 +2,7 @@
 // the navigator (rewriting the kubeconfig as `kubectl ws` does and printing its line);
 // a dry run resolves the same target and checks that it exists, but leaves the
 // kubeconfig alone and addresses the workspace with a client of its own.
-import { CommandError, isApiError } from './errors.ts';
+import { CommandError, isApiError } from '../cli/errors.ts';
 import type { ApiClient } from './client.ts';
 import { WORKSPACES, type Workspace } from './resources.ts';
 import { currentWorkspaceMessage, parentOf, isValidPath, type Moved, type WorkspaceNavigator } from './workspace.ts';
