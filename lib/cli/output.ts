@@ -1,6 +1,6 @@
 // Where text goes: results on stdout, everything else on stderr. Colour and spinners
 // only when stderr is a terminal and NO_COLOR is unset, so pipelines stay clean.
-import { Chalk, type ChalkInstance } from 'chalk';
+import { styleText } from 'node:util';
 
 export interface OutputOptions {
   verbose?: boolean;
@@ -26,11 +26,23 @@ export function decorated(stream: NodeJS.WriteStream = process.stderr): boolean 
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
 }
 
-let chalkInstance: ChalkInstance | undefined;
-/** Colours for stderr; a no-op palette when stderr is not a decorated terminal. */
-export function colors(): ChalkInstance {
-  chalkInstance ??= new Chalk({ level: decorated() ? 1 : 0 });
-  return chalkInstance;
+type Style = 'dim' | 'cyan' | 'yellow' | 'red' | 'green' | 'bold';
+export type Palette = Record<Style, (text: string) => string>;
+const styles: Style[] = ['dim', 'cyan', 'yellow', 'red', 'green', 'bold'];
+let palette: Palette | undefined;
+/**
+ * Colours for stderr; a no-op palette when stderr is not a decorated terminal. node:util's
+ * styleText does the escaping (chalk cost ~8 ms of start-up for these few colours); we decide
+ * when, since styleText would look at stdout, not stderr.
+ */
+export function colors(): Palette {
+  if (!palette) {
+    const on = decorated();
+    palette = Object.fromEntries(
+      styles.map((s) => [s, on ? (t: string) => styleText(s, t, { validateStream: false }) : (t: string) => t]),
+    ) as Palette;
+  }
+  return palette;
 }
 
 /** A result line on stdout. */
