@@ -2,8 +2,8 @@
 // imported libraries land in separate chunks, so `--help` loads only what it needs
 // (REFERENCE.md: unbundled imports cost tens to hundreds of milliseconds).
 import { build } from 'esbuild';
-import { readdirSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { relative, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const entryPoints = readdirSync('scripts')
@@ -59,3 +59,22 @@ const fresh = new Set(Object.keys(metafile.outputs).map((p) => relative('dist', 
 for (const f of readdirSync('dist/chunks')) {
   if (!fresh.has(`chunks/${f}`)) rmSync(`dist/chunks/${f}`, { force: true });
 }
+
+// The published package has no runtime dependencies: what it needs is bundled above, so the
+// licence notices of every bundled package ship with it (dist/THIRD-PARTY-NOTICES.txt).
+const bundled = new Map(); // package name -> its folder (nested node_modules included)
+for (const input of Object.keys(metafile.inputs)) {
+  const m = input.match(/^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//);
+  if (m) bundled.set(m[2], m[1]);
+}
+const notices = [...bundled.keys()].sort().map((name) => {
+  const dir = bundled.get(name);
+  const { version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `License: ${license ?? 'see package'}`;
+  return `${name}@${version} (${license ?? 'unknown'})\n\n${text}\n`;
+});
+writeFileSync(
+  'dist/THIRD-PARTY-NOTICES.txt',
+  `kubestellar-zx bundles these packages into dist/.\n\n${notices.join('\n' + '-'.repeat(72) + '\n\n')}`,
+);
