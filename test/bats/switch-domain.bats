@@ -21,42 +21,9 @@ teardown() {
 # The kubeconfig `kcp start` writes (clusters base and root, contexts base, root and
 # system:admin, current-context root), serving at HOST:PORT with server.crt as CA data.
 write_kubeconfig() {
-  local ca; ca="$(base64 -w0 server.crt)"
-  cat <<YAML
-apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: $ca
-    server: https://$1:$2
-  name: base
-- cluster:
-    certificate-authority-data: $ca
-    server: https://$1:$2/clusters/root
-  name: root
-contexts:
-- context:
-    cluster: base
-    user: kcp-admin
-  name: base
-- context:
-    cluster: root
-    user: kcp-admin
-  name: root
-- context:
-    cluster: base
-    user: shard-admin
-  name: system:admin
-current-context: root
-kind: Config
-preferences: {}
-users:
-- name: kcp-admin
-  user:
-    token: admin-token
-- name: shard-admin
-  user:
-    token: shard-token
-YAML
+  sed -e "s|@SERVER@|https://$1:$2|" -e "s|@CA_DATA@|$(base64 -w0 server.crt)|" \
+    -e 's|@ADMIN_TOKEN@|admin-token|' -e 's|@SHARD_ADMIN_TOKEN@|shard-token|' \
+    "$REPO_ROOT/test/fixtures/kcp-admin.kubeconfig"
 }
 
 start_server() { # MODE

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import https from 'node:https';
 import { createCA, issueCertificate } from '../../lib/pki/pki.ts';
 import { CommandError } from '../../lib/cli/errors.ts';
+import { kcpAdminKubeconfig } from '../fixtures/kcp-admin-kubeconfig.ts';
 import {
   rewriteKubeconfig,
   switchDomain,
@@ -20,41 +21,7 @@ import {
 
 const OLD_CA = Buffer.from('-----BEGIN CERTIFICATE-----\nold\n-----END CERTIFICATE-----\n').toString('base64');
 
-/** The shape `kcp start` (v0.11) writes to .kcp/admin.kubeconfig, as client-go serialises it. */
-const kcpKubeconfig = (host = '192.168.7.9', ca = OLD_CA) => `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: ${ca}
-    server: https://${host}:6443
-  name: base
-- cluster:
-    certificate-authority-data: ${ca}
-    server: https://${host}:6443/clusters/root
-  name: root
-contexts:
-- context:
-    cluster: base
-    user: kcp-admin
-  name: base
-- context:
-    cluster: root
-    user: kcp-admin
-  name: root
-- context:
-    cluster: base
-    user: shard-admin
-  name: system:admin
-current-context: root
-kind: Config
-preferences: {}
-users:
-- name: kcp-admin
-  user:
-    token: admin-token
-- name: shard-admin
-  user:
-    token: shard-token
-`;
+const kcpKubeconfig = (host = '192.168.7.9', ca = OLD_CA) => kcpAdminKubeconfig(`https://${host}:6443`, ca);
 
 const NEW_CA = Buffer.from('new CA bytes\n').toString('base64');
 const opts = { context: 'root', host: 'yep.yep', port: 6443, caData: NEW_CA, source: 'IN' };

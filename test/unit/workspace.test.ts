@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { connect } from '../../lib/kcp/client.ts';
 import { openNavigator, currentWorkspaceMessage, CURRENT, PREVIOUS } from '../../lib/kcp/workspace.ts';
 import { fakeApiServer, json, status } from './support/fake-apiserver.ts';
+import { kcpAdminKubeconfig } from '../fixtures/kcp-admin-kubeconfig.ts';
 
 // Workspaces the fake server knows: parent path -> child name -> type.
 const tree: Record<string, Record<string, { name: string; path: string }>> = {
@@ -30,45 +31,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-// The shape `kcp start` writes.
-const adminKubeconfig = (url: string) => `apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: Q0E=
-    server: ${url}
-  name: base
-- cluster:
-    certificate-authority-data: Q0E=
-    server: ${url}/clusters/root
-  name: root
-contexts:
-- context:
-    cluster: base
-    user: kcp-admin
-  name: base
-- context:
-    cluster: root
-    user: kcp-admin
-  name: root
-- context:
-    cluster: base
-    user: shard-admin
-  name: system:admin
-current-context: root
-kind: Config
-preferences: {}
-users:
-- name: kcp-admin
-  user:
-    token: admin-token
-- name: shard-admin
-  user:
-    token: shard-token
-`;
 
 beforeEach(() => {
   file = join(mkdtempSync(join(tmpdir(), 'ws-test-')), 'admin.kubeconfig');
-  writeFileSync(file, adminKubeconfig(server.url));
+  writeFileSync(file, kcpAdminKubeconfig(server.url));
 });
 
 const nav = async () => openNavigator(await connect({ kubeconfig: file }));
