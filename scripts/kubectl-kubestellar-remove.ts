@@ -1,4 +1,4 @@
-// kubectl kubestellar remove SUBCOMMAND ...: dispatches to the subcommands that exist (lib/dispatch.ts).
+// kubectl kubestellar remove SUBCOMMAND ...: dispatches to the subcommands that exist (lib/cli/dispatch.ts).
 import { dispatch } from '../lib/cli/dispatch.ts';
 
 await dispatch('kubectl-kubestellar-remove', 'kubectl kubestellar remove');

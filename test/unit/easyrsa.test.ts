@@ -1,4 +1,4 @@
-// lib/easyrsa.ts, lib/pki.ts, lib/der.ts, lib/shell-quote.ts: the PKI that
+// lib/pki/easyrsa.ts, lib/pki/pki.ts, lib/pki/der.ts, lib/util/shell-quote.ts: the PKI that
 // kubestellar-ensure-kcp-server-creds keeps, checked with Node's own X509 and TLS.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync, existsSync, unlinkSync } from 'node:fs';

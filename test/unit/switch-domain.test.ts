@@ -1,4 +1,4 @@
-// lib/switch-domain.ts: the kubeconfig rewrite shared by switch-domain and
+// lib/kubestellar/switch-domain.ts: the kubeconfig rewrite shared by switch-domain and
 // wait-and-switch-domain, and the bounded wait.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
