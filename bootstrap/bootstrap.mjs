@@ -190,6 +190,10 @@ function parseArgs(argv) {
     else throw new Fail(`unknown positional argument ${JSON.stringify(arg)} (see --help)`);
     if (eq > 0 && !VALUE_FLAGS[arg]) throw new Fail(`${arg} takes no value`);
   }
+  if (o.mirror && !argv.some((a) => a === '--mirror' || a.startsWith('--mirror='))) {
+    const problem = checkMirror(o.mirror);
+    if (problem) throw new Fail(`--mirror ${problem}, not ${JSON.stringify(o.mirror)} (from $${MIRROR_ENV})`);
+  }
   if (!o.os) {
     o.os = { linux: 'linux', darwin: 'darwin' }[platform()];
     if (!o.os) throw new Fail(`unsupported operating system type: ${platform()} (use --os linux|darwin)`);
@@ -343,9 +347,10 @@ async function withRetries(url, attempt) {
       return await attempt();
     } catch (err) {
       const transient = err instanceof HttpStatus ? err.transient : !(err instanceof Fail);
-      if (!transient || n >= RETRIES) {
-        if (err instanceof Fail) throw err;
-        throw new Fail(`${url}: ${err.message} (gave up after ${n} attempts)`);
+      if (!transient) throw err;
+      if (n >= RETRIES) {
+        const message = err instanceof HttpStatus ? err.message : `${url}: ${err.message}`;
+        throw new Fail(`${message} (gave up after ${n} attempts)`);
       }
       const wait = RETRY_BASE_MS * 2 ** (n - 1);
       say(`${url}: ${err.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${n + 1} of ${RETRIES})`);
@@ -697,9 +702,10 @@ function moveInto(from, to) {
  * temporary file, verified (a mismatch removes it and installs nothing), unpacked into a
  * staging folder, and only when all are good moved into place with a manifest.
  */
-async function install(o, { title, folder, version, archives, what }) {
-  await lookUpChecksums(o, archives, what);
-  mkdirSync(folder, { recursive: true });
+async function install(o, { title, folder, version, archives }) {
+  // A folder made here is removed again if the install fails.
+  const made = mkdirSync(folder, { recursive: true });
+  if (made) scratch.add(made);
   const staging = join(folder, `.staging-${process.pid}`);
   scratch.add(staging);
   rmSync(staging, { recursive: true, force: true });
@@ -739,6 +745,7 @@ async function install(o, { title, folder, version, archives, what }) {
   const manifest = { version, os: o.os, arch: o.arch, archives: archives.map((a) => ({ url: `${a.base}/${a.name}`, [a.checksum.algo]: a.checksum.value })), files };
   writeFileSync(join(folder, `${MANIFEST}.tmp`), JSON.stringify(manifest, null, 1) + '\n');
   renameSync(join(folder, `${MANIFEST}.tmp`), join(folder, MANIFEST));
+  if (made) scratch.delete(made);
   return manifest;
 }
 
@@ -907,55 +914,73 @@ async function main(argv) {
     exports[slot] = bin;
   };
 
-  // kcp and its plugins
-  banner('Ensure kcp is installed');
+  // Decide what to install; then look up every published checksum before downloading
+  // anything, so a release that does not exist fails before the first archive arrives.
+  const plan = [];
   const kcpFolder = join(o.folder, 'kcp');
   const kcpWhere = which('kcp') && which('kubectl-ws') ? which('kcp') : '';
   if (kcpWhere) {
-    say(`kcp found in the PATH at '${kcpWhere}' ... skip installation.`);
+    plan.push({ banner: 'Ensure kcp is installed', found: `kcp found in the PATH at '${kcpWhere}' ... skip installation.` });
     summary.installed.push('kcp (found on PATH)');
   } else if (verifiedInstall(kcpFolder, o.kcpVersion)) {
-    say(`kcp+plugins ${o.kcpVersion} already installed in '${kcpFolder}' (verified) ... skip download.`);
-    addToPath(join(kcpFolder, 'bin'), 'kcpPath', 'kcp');
+    plan.push({
+      banner: 'Ensure kcp is installed', found: `kcp+plugins ${o.kcpVersion} already installed in '${kcpFolder}' (verified) ... skip download.`,
+      bin: join(kcpFolder, 'bin'), slot: 'kcpPath', what: 'kcp',
+    });
     summary.installed.push(`kcp ${o.kcpVersion} (already installed)`);
   } else {
-    say('kcp not found in the PATH.');
     const pids = kcpStartPids();
     if (pids.length) throw new Fail(`kcp process is running already: pid=${pids.join(' ')} ... add kcp folder to the PATH or stop kcp ... exiting.`, 2);
-    await install(o, { title: 'kcp+plugins', folder: kcpFolder, version: o.kcpVersion, archives: kcpArchives(o), what: 'kcp' });
-    addToPath(join(kcpFolder, 'bin'), 'kcpPath', 'kcp');
+    plan.push({
+      banner: 'Ensure kcp is installed', found: 'kcp not found in the PATH.', bin: join(kcpFolder, 'bin'), slot: 'kcpPath', what: 'kcp',
+      install: { title: 'kcp+plugins', folder: kcpFolder, version: o.kcpVersion, archives: kcpArchives(o), what: 'kcp' },
+    });
     summary.installed.push(`kcp ${o.kcpVersion} (downloaded)`);
   }
 
   // KubeStellar's release archive, then this suite ahead of its scripts
-  banner('Ensure KubeStellar is installed');
+  const KS_BANNER = 'Ensure KubeStellar is installed';
   const ksFolder = join(o.folder, 'kubestellar');
   if (CONTROLLERS.every((c) => which(c))) {
-    say(`KubeStellar found in the PATH at '${which('kubestellar') || dirname(which(CONTROLLERS[0]))}' ... skip installation.`);
+    plan.push({ banner: KS_BANNER, found: `KubeStellar found in the PATH at '${which('kubestellar') || which(CONTROLLERS[0])}' ... skip installation.` });
     summary.installed.push('KubeStellar (found on PATH)');
   } else if (verifiedInstall(ksFolder, o.ksVersion)) {
-    say(`KubeStellar ${o.ksVersion} already installed in '${ksFolder}' (verified) ... skip download.`);
-    addToPath(join(ksFolder, 'bin'), 'ksPath', 'KubeStellar');
+    plan.push({
+      banner: KS_BANNER, found: `KubeStellar ${o.ksVersion} already installed in '${ksFolder}' (verified) ... skip download.`,
+      bin: join(ksFolder, 'bin'), slot: 'ksPath', what: 'KubeStellar',
+    });
     summary.installed.push(`KubeStellar ${o.ksVersion} (already installed)`);
   } else {
-    say('KubeStellar not found in the PATH.');
     if (runningControllers().length) {
       throw new Fail('KubeStellar processes are running already ... add KubeStellar folder to the PATH or stop KubeStellar with "kubestellar stop" ... exiting.', 5);
     }
-    await install(o, { title: 'KubeStellar', folder: ksFolder, version: o.ksVersion, archives: kubestellarArchives(o), what: 'KubeStellar' });
-    addToPath(join(ksFolder, 'bin'), 'ksPath', 'KubeStellar');
+    plan.push({
+      banner: KS_BANNER, found: 'KubeStellar not found in the PATH.', bin: join(ksFolder, 'bin'), slot: 'ksPath', what: 'KubeStellar',
+      install: { title: 'KubeStellar', folder: ksFolder, version: o.ksVersion, archives: kubestellarArchives(o), what: 'KubeStellar' },
+    });
     summary.installed.push(`KubeStellar ${o.ksVersion} (downloaded)`);
   }
   const suiteFolder = join(o.folder, SUITE);
+  const suite = { bin: join(suiteFolder, 'bin'), slot: 'suitePath', what: SUITE };
   if (verifiedInstall(suiteFolder, o.ksVersion)) {
-    say(`${SUITE} ${o.ksVersion} already installed in '${suiteFolder}' (verified) ... skip download.`);
+    suite.found = `${SUITE} ${o.ksVersion} already installed in '${suiteFolder}' (verified) ... skip download.`;
     summary.installed.push(`${SUITE} ${o.ksVersion} (already installed)`);
   } else {
-    await install(o, { title: SUITE, folder: suiteFolder, version: o.ksVersion, archives: suiteArchives(o), what: SUITE });
-    markBinsExecutable(suiteFolder);
+    suite.install = { title: SUITE, folder: suiteFolder, version: o.ksVersion, archives: suiteArchives(o), what: SUITE, npm: true };
     summary.installed.push(`${SUITE} ${o.ksVersion} (downloaded)`);
   }
-  addToPath(join(suiteFolder, 'bin'), 'suitePath', SUITE);
+  plan.push(suite);
+
+  for (const step of plan) if (step.install) await lookUpChecksums(o, step.install.archives, step.install.what);
+  for (const step of plan) {
+    if (step.banner) banner(step.banner);
+    if (step.found) say(step.found);
+    if (step.install) {
+      await install(o, step.install);
+      if (step.install.npm) markBinsExecutable(step.install.folder);
+    }
+    if (step.bin) addToPath(step.bin, step.slot, step.what);
+  }
 
   const st = {};
   if (deploy && o.kube) await deployKube(o, env, st, exports);
