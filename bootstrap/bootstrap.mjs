@@ -369,7 +369,8 @@ async function fetchText(url) {
   });
 }
 
-const mib = (n) => `${(n / 1048576).toFixed(1)} MiB`;
+const bytesText = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
+const secondsText = (s) => (s < 90 ? `${Math.ceil(s)}s` : `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, '0')}s`);
 
 /** Downloads `url` into `file`, with a progress bar on a terminal; returns its digests. */
 async function download(url, file, label) {
@@ -388,9 +389,9 @@ async function download(url, file, label) {
       const rate = bytes / secs;
       const width = 24;
       const done = total ? Math.min(width, Math.round((bytes / total) * width)) : 0;
-      const eta = total && rate > 0 ? `ETA ${Math.ceil((total - bytes) / rate)}s` : '';
-      const size = total ? `${mib(bytes)}/${mib(total)}` : mib(bytes);
-      process.stderr.write(`\r${label} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${size} ${mib(rate)}/s ${final ? '' : eta}\x1b[K${final ? '\n' : ''}`);
+      const eta = total && rate > 0 && !final ? ` ETA ${secondsText((total - bytes) / rate)}` : '';
+      const size = total ? `${bytesText(bytes)}/${bytesText(total)}` : bytesText(bytes);
+      process.stderr.write(`\r${label} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${size} ${bytesText(rate)}/s${eta}\x1b[K${final ? '\n' : ''}`);
     };
     try {
       res.setTimeout(STALL_MS, () => res.destroy(new Error('download stalled')));
@@ -409,7 +410,7 @@ async function download(url, file, label) {
     }
     if (total && bytes !== total) throw new Error(`connection closed after ${bytes} of ${total} bytes`);
     if (bar) draw(true);
-    else say(`Downloaded ${url} (${mib(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    else say(`Downloaded ${url} (${bytesText(bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return { sha256: sha256.digest('hex'), sha512: sha512.digest('base64'), bytes };
   });
 }
@@ -702,7 +703,7 @@ function moveInto(from, to) {
  * temporary file, verified (a mismatch removes it and installs nothing), unpacked into a
  * staging folder, and only when all are good moved into place with a manifest.
  */
-async function install(o, { title, folder, version, archives }) {
+async function install(o, { title, folder, version, archives, npm }) {
   // A folder made here is removed again if the install fails.
   const made = mkdirSync(folder, { recursive: true });
   if (made) scratch.add(made);
@@ -710,7 +711,7 @@ async function install(o, { title, folder, version, archives }) {
   scratch.add(staging);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging);
-  say(`Downloading ${title} ${version} ${o.os}/${o.arch}...`);
+  say(`Downloading ${title} ${version}${npm ? '' : ` ${o.os}/${o.arch}`}...`);
   const files = {};
   for (const a of archives) {
     const tmp = join(folder, `.${a.name}.partial`);
