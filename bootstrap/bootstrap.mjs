@@ -28,7 +28,7 @@ import {
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { isIP } from 'node:net';
-import { arch as osArch, homedir, platform } from 'node:os';
+import { arch as osArch, constants as osConstants, homedir, platform } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
@@ -281,10 +281,10 @@ function runningControllers() {
   });
 }
 
-/** Runs a command to completion; stdout captured, stderr shown only with -V (or on failure by the caller). */
-function run(cmd, args, { env, input } = {}) {
+/** Runs a command to completion with its output captured (for probes such as kcp's readiness). */
+function run(cmd, args, { env } = {}) {
   traceLine([cmd, ...args].join(' '));
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env, input, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
   if (r.error) throw new Fail(`cannot run ${cmd}: ${r.error.message}`);
   return r;
 }
@@ -295,7 +295,7 @@ function runShown(cmd, args, { env } = {}) {
   return new Promise((ok, fail) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 2, 2] });
     child.on('error', (err) => fail(new Fail(`cannot run ${cmd}: ${err.message}`)));
-    child.on('exit', (code, sig) => ok(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15)));
+    child.on('exit', (code, sig) => ok(code ?? 128 + (osConstants.signals[sig] ?? 0)));
   });
 }
 
@@ -340,14 +340,23 @@ function request(url, redirects = 5) {
   });
 }
 
+/** Network trouble worth another try; not a refused certificate or an unknown host. */
+function isTransient(err) {
+  if (err instanceof HttpStatus) return err.transient;
+  if (err instanceof Fail) return false;
+  const code = String(err.code ?? '');
+  return !(code === 'ENOTFOUND' || code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO/.test(code));
+}
+
+const hint = (err) => (err.code === 'ENOTFOUND' ? ' (no network? --mirror fetches from a local copy of the release pages)' : '');
+
 /** Retries `attempt` on transient failures (network errors, 408, 429, 5xx) with back-off. */
 async function withRetries(url, attempt) {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (err) {
-      const transient = err instanceof HttpStatus ? err.transient : !(err instanceof Fail);
-      if (!transient) throw err;
+      if (!isTransient(err)) throw err instanceof Fail ? err : new Fail(`${url}: ${err.message}${hint(err)}`);
       if (n >= RETRIES) {
         const message = err instanceof HttpStatus ? err.message : `${url}: ${err.message}`;
         throw new Fail(`${message} (gave up after ${n} attempts)`);
@@ -405,6 +414,9 @@ async function download(url, file, label) {
           draw(false);
         }
       }
+    } catch (err) {
+      if (shown) process.stderr.write('\n');
+      throw err;
     } finally {
       closeSync(fd);
     }
@@ -593,7 +605,10 @@ async function extractTarGz(archive, dest, strip = 0) {
     }
   };
 
-  const gunzip = createReadStream(archive).pipe(createGunzip());
+  const input = createReadStream(archive);
+  const gunzip = createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
   try {
     for await (const chunk of gunzip) {
       if (ended) continue;
@@ -792,7 +807,9 @@ async function waitForKcp(env, kubeconfig, kcpChild) {
         if (ws?.status?.phase === 'Ready') return origin;
       }
     }
-    if (Date.now() > deadline) throw new Fail('kcp was not ready (root:compute) within the time allowed');
+    if (Date.now() > deadline) {
+      throw new Fail(`kcp was not ready (workspace root:compute) within the time allowed${kcpChild ? `; kcp (pid ${kcpChild.pid}) left running, see ${kcpChild.log}` : ''}`);
+    }
     await sleep(500);
   }
 }

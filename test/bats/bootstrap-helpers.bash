@@ -6,6 +6,7 @@
 #           for the original scripts that fail if ever run), this package from `npm pack`,
 #           each with the checksums its release publishes
 #   bad/    the same, but the kcp server archive corrupted after its checksum was published
+#   evil/   the same, but kcp's plugins archive (checksum published) has an entry ../escaped
 # bs_start_mirror exports BS_MIRROR (https://127.0.0.1:PORT), BS_MIRROR_LOG, BS_MIRROR_PID,
 # and NODE_EXTRA_CA_CERTS (the mirror's CA, so that node trusts it).
 
@@ -107,6 +108,14 @@ echo $BS_VERSION"
   cp -r "$g" "$m/bad"
   local bad="$m/bad/github.com/kubestellar/kubestellar/releases/download/v0.12.0/kcp_0.11.0_${BS_OS}_${BS_ARCH}.tar.gz"
   printf 'X' | dd of="$bad" bs=1 seek=100 conv=notrunc status=none
+
+  # evil/: a kcp plugins archive, correctly published, whose entry climbs out of the folder
+  cp -r "$g" "$m/evil"
+  local evil="$m/evil/github.com/kcp-dev/kcp/releases/download/v0.11.0"
+  mkdir -p "$work/evil/in"
+  printf 'escaped\n' >"$work/evil/escaped"
+  (cd "$work/evil/in" && tar -czPf "$evil/kubectl-kcp-plugin_0.11.0_${BS_OS}_${BS_ARCH}.tar.gz" ../escaped)
+  bs_sums "$evil" kcp_0.11.0_checksums.txt "kubectl-kcp-plugin_0.11.0_${BS_OS}_${BS_ARCH}.tar.gz"
 
   # the mirror's own CA and serving certificate (127.0.0.1)
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=bootstrap-test-ca \

@@ -126,6 +126,13 @@ archives_fetched() { bs_requests_since "$1" | awk '$3 == 200 {print $2}' | grep 
   [ ! -e "$INST" ]
 }
 
+@test "an archive entry that would land outside the installation folder is refused" {
+  run --separate-stderr bootstrap --mirror "$BS_MIRROR/evil" --ensure-folder "$INST" --os linux --arch amd64 --deploy false
+  assert_failure 1
+  assert_equal "${stderr##*$'\n'}" 'bootstrap.mjs: archive entry "../escaped" would be written outside the installation folder'
+  [ ! -e "$INST" ] && [ ! -e "$TEST_TMP/escaped" ]
+}
+
 @test "a release that does not exist: the URL and HTTP status, before any archive is fetched" {
   mark="$(bs_log_mark)"
   run --separate-stderr bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version v0.99.0
