@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // KubeStellar bootstrap: from nothing to a running KubeStellar (release 0.14, kcp era).
 //
-//   curl -sSL https://raw.githubusercontent.com/…/bootstrap/bootstrap.mjs | node - [flags]
+//   curl -sSL https://unpkg.com/kubestellar-zx/bootstrap/bootstrap.mjs | node - [flags]
 //
 // One file, Node built-ins only (it runs before anything else is installed; read it before
 // you pipe it into node). Needs Node >= 20.19, where `node -` runs an ES module from stdin.
@@ -17,6 +17,9 @@
 // Every download is checked against the checksums its release publishes before anything
 // is unpacked; a re-run re-uses what an earlier run installed once its files verify.
 // Results (the export lines and a summary) go to stdout, progress to stderr.
+// Environment: KUBESTELLAR_BOOTSTRAP_MIRROR (as --mirror), KUBESTELLAR_BOOTSTRAP_RETRY_MS (first
+// back-off, default 1000), KUBESTELLAR_BOOTSTRAP_KCP_TIMEOUT_S (wait for kcp, default 600),
+// KUBESTELLAR_RUN_DIR (where `kubestellar start` records its controllers).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -437,6 +440,16 @@ function checksumFor(text, name, url) {
   }
   throw new Fail(`${url} lists no checksum for ${name}; refusing to install an unverified download`);
 }
+
+/**
+ * @typedef {object} Archive  one file to download and unpack
+ * @property {string} name  file name, the last part of its URL
+ * @property {string} base  URL of the release folder holding it
+ * @property {string} sums  URL of the checksums its release publishes
+ * @property {boolean} [npm]  `sums` is an npm version document (dist.integrity), not sha256sum output
+ * @property {number} [strip]  leading path components to drop when unpacking
+ * @property {{algo: 'sha256'|'sha512', value: string}} [checksum]  filled in by lookUpChecksums
+ */
 
 /** The archives of each component, with the URL of the checksums their release publishes. */
 function kcpArchives(o) {
