@@ -93,9 +93,10 @@ archives_fetched() { bs_requests_since "$1" | awk '$3 == 200 {print $2}' | grep 
 }
 
 @test "a re-run downloads nothing that is installed and verified; a changed file is downloaded again" {
-  run bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version "$BS_VERSION"
+  run bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version "$BS_VERSION" -V
   assert_success
   assert_line --partial 'not deployed (--deploy false)'
+  assert_line "kubestellar-zx-${BS_VERSION#v}.tgz: sha512 matches the published checksum"
 
   mark="$(bs_log_mark)"
   run --separate-stderr bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version "$BS_VERSION"
@@ -135,8 +136,9 @@ archives_fetched() { bs_requests_since "$1" | awk '$3 == 200 {print $2}' | grep 
 
 @test "a release that does not exist: the URL and HTTP status, before any archive is fetched" {
   mark="$(bs_log_mark)"
-  run --separate-stderr bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version v0.99.0
+  run --separate-stderr bootstrap --mirror "$GOOD" --ensure-folder "$INST" --os linux --arch amd64 --deploy false --kubestellar-version v0.99.0 -X
   assert_failure 1
+  [[ "$stderr" == *"+ GET $GOOD/github.com/kubestellar/kubestellar/releases/download/v0.99.0/checksums256.txt"* ]]
   assert_equal "${stderr##*$'\n'}" "bootstrap.mjs: $GOOD/github.com/kubestellar/kubestellar/releases/download/v0.99.0/checksums256.txt: HTTP 404 Not Found (is there such a KubeStellar release?)"
   assert_equal "$(archives_fetched "$mark")" ''
   [ ! -e "$INST/kcp/bin" ]
