@@ -636,10 +636,8 @@ async function extractTarGz(archive, dest, strip = 0) {
               body.hash.update(data);
             } else if (body.meta) body.meta.push(Buffer.from(data));
           }
-          const used = Math.min(body.remaining, data.length);
-          body.remaining -= used;
-          const padUsed = n - used;
-          body.pad -= padUsed;
+          body.remaining -= data.length;
+          body.pad -= n - data.length; // padding is consumed only after the data
           buf = buf.subarray(n);
           if (body.remaining > 0 || body.pad > 0) break;
           if (body.fd !== undefined) {
