@@ -159,6 +159,7 @@ const podReady = (p: KObj) => (p.status?.conditions ?? []).some((c: KObj) => c.t
 const ownedBy = (o: KObj, uid: string) => (o.metadata.ownerReferences ?? []).some((r: KObj) => r.uid === uid);
 const matchesLabels = (labels: Record<string, string> | undefined, sel: Record<string, string> | undefined) =>
   Boolean(sel && Object.keys(sel).length) && Object.entries(sel!).every(([k, v]) => labels?.[k] === v);
+const claimOf = (pod: KObj | undefined): string | undefined => (pod?.spec?.volumes ?? []).find((v: KObj) => v.persistentVolumeClaim)?.persistentVolumeClaim?.claimName;
 const ownerRef = (o: KObj) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
 
 /** The controllers and kubelet of the hosting cluster, driven by store events. */
@@ -198,7 +199,7 @@ class ClusterControllers {
     if (ev.type === 'DELETED') {
       this.collectGarbage(ev.obj);
       if (ev.gr === GRS.pods) void this.stopPod(ev.obj);
-      if (ev.gr === GRS.pvcs) void this.releaseVolume(ev.obj);
+      if (ev.gr === GRS.pvcs) this.releaseVolume(ev.obj);
       if (ev.gr === GRS.replicasets || ev.gr === GRS.pods) this.enqueueOwner(ev.obj);
       return;
     }
@@ -378,7 +379,7 @@ class ClusterControllers {
       // as the image's kcp container: drop the previous Secret, guess a missing host from the Route or Ingress
       if (this.core.store.get(CLUSTER, GR.secrets, ns, 'kubestellar')) this.core.delete(CLUSTER, secretType, ns, 'kubestellar');
       const hostname = env.externalHostname || (await this.guessHostname(ns));
-      const claim = (pod.spec?.volumes ?? []).find((v: KObj) => v.persistentVolumeClaim)?.persistentVolumeClaim?.claimName ?? 'ephemeral';
+      const claim = claimOf(pod) ?? 'ephemeral';
       const { core, secretData } = await startCore(join(this.o.volumes, ns, claim), env, hostname, (l) => this.log(`pod ${key}: ${l}`));
       if (this.stopped || !this.core.store.get(CLUSTER, GRS.pods, ns, pod.metadata.name)) {
         await core.stop();
@@ -412,14 +413,20 @@ class ClusterControllers {
     this.endpoints.delete(key);
     const running = this.cores.get(key);
     this.cores.delete(key);
-    (await running?.catch(() => undefined))?.stop();
+    await (await running?.catch(() => undefined))?.stop();
+    const claim = claimOf(pod);
+    if (running && claim && !this.core.store.get(CLUSTER, GRS.pvcs, pod.metadata.namespace, claim)) this.removeVolume(pod.metadata.namespace, claim);
   }
 
-  /** Dynamic provisioning with reclaim policy Delete: the volume goes with its claim. */
-  private async releaseVolume(pvc: KObj): Promise<void> {
-    const dir = join(this.o.volumes, pvc.metadata.namespace, pvc.metadata.name);
-    await Promise.all([...this.cores.values()].map((p) => p.catch(() => undefined)));
-    setTimeout(() => rmSync(dir, { recursive: true, force: true }), 200).unref();
+  /** Dynamic provisioning with reclaim policy Delete: the volume goes with its claim, once no core uses it. */
+  private releaseVolume(pvc: KObj): void {
+    const ns = pvc.metadata.namespace;
+    const inUse = [...this.cores.keys()].some((k) => k.startsWith(`${ns}/`) && claimOf(this.core.store.get(CLUSTER, GRS.pods, ns, k.slice(ns.length + 1))) === pvc.metadata.name);
+    if (!inUse) this.removeVolume(ns, pvc.metadata.name);
+  }
+
+  private removeVolume(ns: string, claim: string): void {
+    rmSync(join(this.o.volumes, ns, claim), { recursive: true, force: true });
   }
 
   /** Background cascading deletion: dependents of a deleted object go too. */
