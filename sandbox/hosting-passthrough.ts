@@ -1,8 +1,10 @@
 // The hosting cluster's ingress controller in SSL-passthrough mode (as ingress-nginx
 // with --enable-ssl-passthrough, or OpenShift's router for passthrough Routes): reads
 // the TLS ClientHello's server name, finds the Ingress or Route for that host, and
-// pipes the untouched TLS stream to a ready pod behind the backend Service.
+// pipes the untouched TLS stream to a ready pod behind the backend Service; other
+// hosts get the default backend.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
 
 /** Where a host's TLS connections go, or undefined to refuse them. */
 export type Backend = (serverName: string) => { host: string; port: number } | undefined;
@@ -44,8 +46,20 @@ export function serverNameOf(buf: Buffer): string | null | undefined {
   return null;
 }
 
-export async function startPassthrough(bind: string, port: number, backend: Backend): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+/**
+ * `tls`: the certificate of the controller's own default backend, which answers hosts
+ * without a passthrough Ingress or Route with 404 (as ingress-nginx does, with a
+ * certificate clients of those hosts do not trust).
+ */
+export async function startPassthrough(bind: string, port: number, backend: Backend, tls: { key: string; cert: string }): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  const fallback = createHttpsServer(tls, (_req, res) => {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('default backend - 404\n');
+  });
+  await new Promise<void>((res) => fallback.listen(0, '127.0.0.1', () => res()));
+  const fallbackAddr = fallback.address();
+  const fallbackPort = typeof fallbackAddr === 'object' && fallbackAddr ? fallbackAddr.port : 0;
   const server = createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
@@ -56,8 +70,7 @@ export async function startPassthrough(bind: string, port: number, backend: Back
       const name = serverNameOf(buf);
       if (name === undefined && buf.length < MAX_HELLO) return;
       client.off('data', onData);
-      const target = name ? backend(name) : undefined;
-      if (!target) return void client.destroy(); // no passthrough host: as nginx, nothing to talk to
+      const target = (name ? backend(name) : undefined) ?? { host: '127.0.0.1', port: fallbackPort };
       client.pause();
       const upstream = connect(target.port, target.host, () => {
         upstream.write(buf);
@@ -82,6 +95,8 @@ export async function startPassthrough(bind: string, port: number, backend: Back
     close: () =>
       new Promise<void>((res) => {
         for (const s of sockets) s.destroy();
+        fallback.closeAllConnections();
+        fallback.close();
         server.close(() => res());
       }),
   };

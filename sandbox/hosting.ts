@@ -126,7 +126,7 @@ export async function startHostingCluster(opts: HostingOptions = {}): Promise<Ho
   const saControllers = new Controllers(core, { caPem: ca.certPem, auth, mailbox: false });
   saControllers.resync();
   const cluster = new ClusterControllers(core, { volumes: join(dir, 'volumes'), openshift: Boolean(opts.openshift), appsDomain: opts.appsDomain ?? 'apps.sandbox.test' });
-  const ingress = await startPassthrough(bind, opts.ingressPort ?? 0, (name) => cluster.backendFor(name));
+  const ingress = await startPassthrough(bind, opts.ingressPort ?? 0, (name) => cluster.backendFor(name), { key: serving.keyPem, cert: serving.certPem });
   cluster.resync();
 
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
