@@ -132,6 +132,10 @@ teardown() { stop_sandbox; teardown_tmp; }
   assert_line 'REVISION: 1'
   assert_line "Deploying KubeStellar $(kubestellar-release) to namespace kubestellar (Kubernetes, external endpoint localhost:$INGRESS_PORT) with helm"
   assert_line --regexp '^Pod kubestellar-[0-9a-f]+-[a-z0-9]{5} is Ready$'
+  # deploy returned only once the core was up: the pod is Ready, the Secret written
+  [ "$(kubectl -n kubestellar get pods -l app=kubestellar -o jsonpath='{.items[0].status.conditions[?(@.type=="Ready")].status}')" = True ]
+  run kubectl -n kubestellar get secret kubestellar -o jsonpath='{.data}'
+  assert_output --partial '"external.kubeconfig"'
   [ "$(kubectl -n kubestellar get ingress kubestellar-ingress -o jsonpath='{.spec.rules[0].host}')" = localhost ]
 
   run kubectl kubestellar get-external-kubeconfig -n kubestellar -o ks.kubeconfig
