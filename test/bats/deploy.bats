@@ -196,3 +196,54 @@ teardown() { stop_sandbox; teardown_tmp; }
   assert_line 'workspace.tenancy.kcp.io/espw'
   assert_line 'workspace.tenancy.kcp.io/imw1'
 }
+
+# ---- the hosting cluster itself ----
+
+@test "hosting mode serves plain Kubernetes: no /clusters/, no kcp kinds, the kinds helm and the chart use" {
+  start_hosting
+  run kubectl version -o json
+  assert_success
+  [ "$(jq -r .serverVersion.gitVersion <<<"$output")" = v1.29.2 ]
+  run kubectl get --raw /clusters/root/api/v1/namespaces
+  assert_failure
+  assert_output --partial 'NotFound'
+  run kubectl api-resources -o name
+  assert_success
+  for r in pods services persistentvolumeclaims deployments.apps replicasets.apps ingresses.networking.k8s.io roles.rbac.authorization.k8s.io secrets serviceaccounts; do
+    assert_line "$r"
+  done
+  refute_output --partial 'kcp.io'
+  refute_output --partial 'routes.route.openshift.io'
+  run kubectl get namespaces -o name
+  assert_output --partial 'namespace/kube-system'
+  # a Deployment gets a ReplicaSet and a Ready pod; deleting it takes them along
+  kubectl apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+YAML
+  for ((i = 0; i < 100; i++)); do
+    [ "$(kubectl get deployment web -o jsonpath='{.status.readyReplicas}')" = 2 ] && break
+    sleep 0.05
+  done
+  [ "$(kubectl get deployment web -o jsonpath='{.status.readyReplicas}')" = 2 ]
+  [ "$(kubectl get pods -l app=web -o name | wc -l)" = 2 ]
+  kubectl delete deployment web
+  run kubectl get replicasets,pods -l app=web -o name
+  assert_output ''
+}
+
+@test "hosting mode flags: --openshift and --ingress-port go with --kubernetes" {
+  run kubestellar-sandbox start --openshift
+  assert_failure 1
+  assert_output 'kubestellar-sandbox: --openshift and --ingress-port go with --kubernetes'
+  run kubestellar-sandbox start --kubernetes --ingress-port 70000
+  assert_failure 1
+  assert_output 'kubestellar-sandbox: --ingress-port must be a whole number from 0 to 65535, not "70000"'
+}
