@@ -179,8 +179,11 @@ class ClusterControllers {
     this.unsubscribe = core.store.subscribe((ev) => this.onEvent(ev));
   }
 
+  /** Picks up the stored objects at start-up, synchronously: a restarted core pod is not Ready before anyone can ask. */
   resync(): void {
     for (const gr of Object.values(GRS)) for (const obj of this.core.store.list(CLUSTER, gr)) this.enqueue(gr, obj);
+    if (this.scheduled) clearTimeout(this.scheduled);
+    this.drain();
   }
 
   async stop(): Promise<void> {
@@ -364,9 +367,10 @@ class ClusterControllers {
   /** The kubelet: a pod runs at once; the KubeStellar core pod once its stand-in is up. */
   private runPod(pod: KObj): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    if (pod.status?.phase === 'Running' || this.cores.has(key)) return;
+    if (this.cores.has(key)) return;
     const env = coreEnvOf(pod);
-    if (!env) return this.setPodStatus(pod, true);
+    if (!env) return podReady(pod) ? undefined : this.setPodStatus(pod, true);
+    // a core pod without a running core: new, or the sandbox restarted (its volume keeps kcp's state)
     this.setPodStatus(pod, false, 'kcp and KubeStellar are starting');
     this.cores.set(key, this.startCorePod(pod, env));
   }

@@ -247,3 +247,23 @@ YAML
   assert_failure 1
   assert_output 'kubestellar-sandbox: --ingress-port must be a whole number from 0 to 65535, not "70000"'
 }
+
+@test "a restarted hosting cluster runs the deployed core again, with the state on its volume" {
+  start_hosting
+  kubectl create namespace kubestellar
+  run kubectl kubestellar deploy -n kubestellar --external-endpoint "localhost:$INGRESS_PORT"
+  assert_success
+  kubectl kubestellar get-external-kubeconfig -n kubestellar -o ks.kubeconfig
+  run env KUBECONFIG=ks.kubeconfig kubectl kubestellar ensure location --imw root:imw1 demo1 env=prod
+  assert_success
+  stop_sandbox
+  sandbox_start_in "$SANDBOX_DIR" "$TEST_TMP" --kubernetes
+  INGRESS_PORT="$(cat "$SANDBOX_DIR/ingress-port")"
+  # the pod is Ready again once its core has restarted
+  run kubectl kubestellar get-external-kubeconfig -n kubestellar -o ks2.kubeconfig --timeout 60s
+  assert_success
+  # (the ingress port changed with the restart; the host name is the same)
+  run kubectl --kubeconfig ks2.kubeconfig --server "https://127.0.0.1:$INGRESS_PORT/clusters/root:imw1" --tls-server-name localhost get synctargets -o name
+  assert_success
+  assert_output 'synctarget.edge.kubestellar.io/demo1'
+}
