@@ -167,6 +167,8 @@ class ClusterControllers {
   private readonly unsubscribe: () => void;
   private readonly cores = new Map<string, Promise<RunningCore | undefined>>();
   private readonly endpoints = new Map<string, { host: string; port: number }>();
+  /** volume directory -> the stop of the core that used it (Recreate: the next core waits) */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly queue = new Set<string>();
   private scheduled: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -383,8 +385,9 @@ class ClusterControllers {
       // as the image's kcp container: drop the previous Secret, guess a missing host from the Route or Ingress
       if (this.core.store.get(CLUSTER, GR.secrets, ns, 'kubestellar')) this.core.delete(CLUSTER, secretType, ns, 'kubestellar');
       const hostname = env.externalHostname || (await this.guessHostname(ns));
-      const claim = claimOf(pod) ?? 'ephemeral';
-      const { core, secretData } = await startCore(join(this.o.volumes, ns, claim), env, hostname, (l) => this.log(`pod ${key}: ${l}`));
+      const dir = join(this.o.volumes, ns, claimOf(pod) ?? 'ephemeral');
+      await this.stopping.get(dir); // one kcp at a time on a volume
+      const { core, secretData } = await startCore(dir, env, hostname, (l) => this.log(`pod ${key}: ${l}`));
       if (this.stopped || !this.core.store.get(CLUSTER, GRS.pods, ns, pod.metadata.name)) {
         await core.stop();
         return undefined;
@@ -417,8 +420,12 @@ class ClusterControllers {
     this.endpoints.delete(key);
     const running = this.cores.get(key);
     this.cores.delete(key);
-    await (await running?.catch(() => undefined))?.stop();
     const claim = claimOf(pod);
+    const dir = join(this.o.volumes, pod.metadata.namespace, claim ?? 'ephemeral');
+    const stopped = (async () => (await (await running?.catch(() => undefined))?.stop()))();
+    this.stopping.set(dir, stopped);
+    await stopped;
+    if (this.stopping.get(dir) === stopped) this.stopping.delete(dir);
     if (running && claim && !this.core.store.get(CLUSTER, GRS.pvcs, pod.metadata.namespace, claim)) this.removeVolume(pod.metadata.namespace, claim);
   }
 

@@ -153,11 +153,18 @@ teardown() { stop_sandbox; teardown_tmp; }
   assert_success
   assert_line '    server: https://kubestellar:6443/clusters/root'
 
-  run kubectl kubestellar deploy -n kubestellar --external-endpoint "localhost:$INGRESS_PORT"
+  pod1="$(kubectl -n kubestellar get pods -l app=kubestellar -o name)"
+  # an upgrade that changes the pod template rolls out a new pod on the same volume
+  run kubectl kubestellar deploy -n kubestellar --external-endpoint "localhost:$INGRESS_PORT" --set CONTROLLER_VERBOSITY=3
   assert_success
   assert_line 'REVISION: 2'
   [ "$(helm -n kubestellar list -o json | jq -r '.[0] | "\(.name) \(.revision) \(.status)"')" = 'kubestellar 2 deployed' ]
-  # the same core still answers (an upgrade with the same values keeps the pod)
+  pod2="$(kubectl -n kubestellar get pods -l app=kubestellar -o name)"
+  [ -n "$pod2" ]
+  [ "$pod2" != "$pod1" ]
+  run kubectl kubestellar get-external-kubeconfig -n kubestellar -o ks.kubeconfig
+  assert_success
+  # the new core has the old one's state (kcp's data is on the claim)
   run kubectl --kubeconfig ks.kubeconfig get --raw /clusters/root:imw1/apis/edge.kubestellar.io/v2alpha1/synctargets
   assert_success
   assert_output --partial '"name":"demo1"'
