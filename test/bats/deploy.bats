@@ -187,9 +187,13 @@ teardown() { stop_sandbox; teardown_tmp; }
 @test "deploy to OpenShift without an endpoint: the Route's host and port 443, reached through the router" {
   start_hosting --openshift
   kubectl create namespace kubestellar
-  run kubectl kubestellar deploy --openshift true -n kubestellar
+  # --wait goes to helm, whose ready checks read the Deployment's, ReplicaSet's, PVC's and Service's status
+  run kubectl kubestellar deploy --openshift true -n kubestellar --wait --timeout 60s
   assert_success
   assert_line 'REVISION: 1'
+  run helm -n kubestellar status kubestellar
+  assert_success
+  assert_line 'STATUS: deployed'
   host="$(kubectl -n kubestellar get route kubestellar-route -o jsonpath='{.spec.host}')"
   [ "$host" = kubestellar-route-kubestellar.apps.sandbox.test ]
   run kubectl -n kubestellar get ingresses -o name
