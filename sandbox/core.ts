@@ -69,7 +69,11 @@ export class Core {
   private pathToName = new Map<string, string>();
   private nameToPath = new Map<string, string>();
 
-  constructor(readonly store: Store) {
+  /** `builtins`: the types every cluster serves (the hosting mode passes plain Kubernetes ones). */
+  constructor(
+    readonly store: Store,
+    private readonly builtins: ResourceType[] = BUILTIN_TYPES,
+  ) {
     store.subscribe((ev) => {
       if (ev.gr === GR.apibindings || ev.gr === GR.apiexports || ev.gr === GR.apiresourceschemas) this.typeCache.clear();
       if (ev.gr === GR.logicalclusters) this.indexLogicalCluster(ev.cluster, ev.type === 'DELETED' ? undefined : ev.obj);
@@ -111,7 +115,7 @@ export class Core {
   typesFor(cluster: string): ResourceType[] {
     const cached = this.typeCache.get(cluster);
     if (cached) return cached;
-    const types = [...BUILTIN_TYPES];
+    const types = [...this.builtins];
     const seen = new Set(types.map((t) => grKey(t.group, t.resource)));
     for (const b of this.store.list(cluster, GR.apibindings)) {
       if (b.status?.phase !== 'Bound') continue;
@@ -145,7 +149,7 @@ export class Core {
   }
 
   typeForGR(cluster: string, gr: string): ResourceType | undefined {
-    return this.typesFor(cluster).find((t) => grKey(t.group, t.resource) === gr) ?? BUILTIN_TYPES.find((t) => grKey(t.group, t.resource) === gr);
+    return this.typesFor(cluster).find((t) => grKey(t.group, t.resource) === gr) ?? this.builtins.find((t) => grKey(t.group, t.resource) === gr);
   }
 
   // ---- reads ----

@@ -29,6 +29,8 @@ export interface SandboxOptions {
   faults?: FaultOptions;
   /** interval of watch bookmarks, ms (default 5000) */
   bookmarkMs?: number;
+  /** more DNS names for the serving certificate */
+  dnsNames?: string[];
 }
 
 export interface Sandbox {
@@ -58,13 +60,14 @@ function readJson(path: string): KObj | undefined {
   }
 }
 
-async function ensurePki(dir: string, bind: string): Promise<{ ca: KeyPair; serving: KeyPair }> {
+/** The CA and serving pair in `dir`; `extraDns`: more DNS SANs (the hosting mode's deployed core). */
+export async function ensurePki(dir: string, bind: string, extraDns: string[] = []): Promise<{ ca: KeyPair; serving: KeyPair }> {
   const caCrt = join(dir, 'ca.crt');
   const caKey = join(dir, 'ca.key');
   const srvCrt = join(dir, 'apiserver.crt');
   const srvKey = join(dir, 'apiserver.key');
   const ips = [...new Set(['127.0.0.1', ...(isIP(bind) && bind !== '0.0.0.0' && bind !== '::' ? [bind] : [])])];
-  const dns = ['localhost', ...(isIP(bind) ? [] : [bind])];
+  const dns = [...new Set(['localhost', ...(isIP(bind) ? [] : [bind]), ...extraDns])];
   let ca: KeyPair | undefined;
   if (existsSync(caCrt) && existsSync(caKey)) ca = { certPem: readFileSync(caCrt, 'utf8'), keyPem: readFileSync(caKey, 'utf8') };
   let serving: KeyPair | undefined;
@@ -203,7 +206,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     auth = newAuthState();
     writeFileAtomic(authPath, JSON.stringify(auth, null, 2) + '\n', { mode: 0o600, forceMode: true });
   }
-  const pkiPromise = ensurePki(dir, bind);
+  const pkiPromise = ensurePki(dir, bind, opts.dnsNames);
 
   const store = new Store(dir);
   store.open();

@@ -19,6 +19,8 @@ export interface HandlerOptions {
   faults: FaultOptions;
   requestLog?: RequestLog;
   bookmarkMs?: number;
+  /** plain Kubernetes (hosting mode): no /clusters/ paths; this is /version */
+  plainVersion?: KObj;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -119,12 +121,13 @@ export function createHandler(opts: HandlerOptions) {
       let target: Target = { cluster: 'root', byName: false, prefix: '' };
       let segment: string | undefined;
       const m = path.match(/^\/clusters\/([^/]+)(\/.*)?$/);
+      if (m && opts.plainVersion) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       if (m) {
         segment = decodeURIComponent(m[1]);
         path = m[2] ?? '/';
       }
       if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
-        if (path === '/version') return sendJson(res, 200, KUBE_VERSION);
+        if (path === '/version') return sendJson(res, 200, opts.plainVersion ?? KUBE_VERSION);
         res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('ok');
         return;

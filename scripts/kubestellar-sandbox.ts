@@ -16,6 +16,9 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
       'secure-port': { type: 'string', value: 'N', description: 'HTTPS port (default 6443; 0 picks a free port)' },
       'bind-address': { type: 'string', value: 'IP', description: 'address to listen on (default 127.0.0.1)' },
       'kubestellar-controllers': { type: 'boolean', description: "emulate KubeStellar's mailbox controller" },
+      kubernetes: { type: 'boolean', description: 'serve a plain Kubernetes hosting cluster instead (helm, the KubeStellar chart; sandbox/README.md)' },
+      openshift: { type: 'boolean', description: 'with --kubernetes: also serve OpenShift Routes and assign their hosts' },
+      'ingress-port': { type: 'string', value: 'N', description: 'with --kubernetes: the SSL-passthrough ingress port (default 0: a free one, written to DIR/ingress-port)' },
       'request-log': { type: 'string', value: 'FILE', description: 'append one JSON line per request to FILE' },
       'fault-latency': { type: 'string', value: 'MS', description: 'delay every request by MS milliseconds' },
       'fault-error-rate': { type: 'string', value: 'R', description: 'answer a fraction R (0..1) of requests with 500 or 429 (Retry-After)' },
@@ -53,15 +56,24 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
     const { isIP } = await import('node:net');
     if (!isIP(bind)) throw new UsageError(`--bind-address must be an IP address, not ${JSON.stringify(bind)}`);
 
+    if (!flags.kubernetes && (flags.openshift || flags['ingress-port'] !== undefined)) throw new UsageError('--openshift and --ingress-port go with --kubernetes');
     const { startSandbox } = await import('../sandbox/index.ts');
-    const sb = await startSandbox({
+    const start = flags.kubernetes
+      ? async () => {
+          const { startHostingCluster } = await import('../sandbox/hosting.ts');
+          const hc = await startHostingCluster({ rootDirectory: flags['root-directory'] ?? '.kcp', securePort: port, bindAddress: bind, openshift: Boolean(flags.openshift), ingressPort: num('ingress-port', flags['ingress-port'], 0, 65535), requestLog: flags['request-log'] });
+          process.stderr.write(`kubestellar-sandbox: ${flags.openshift ? 'OpenShift router' : 'ingress controller (SSL passthrough)'} on port ${hc.ingressPort}\n`);
+          return hc;
+        }
+      : () => startSandbox({
       rootDirectory: flags['root-directory'] ?? '.kcp',
       securePort: port,
       bindAddress: bind,
       kubestellarControllers: Boolean(flags['kubestellar-controllers']),
       requestLog: flags['request-log'],
       faults: { latencyMs, errorRate, resetRate, errorCodes },
-    }).catch((err: NodeJS.ErrnoException) => {
+    });
+    const sb = await start().catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${bind}:${port}: the address is already in use`);
       if (err.code === 'EACCES') throw new UsageError(`cannot listen on ${bind}:${port}: permission denied`);
       throw err;

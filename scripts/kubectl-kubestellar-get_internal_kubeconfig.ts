@@ -1,0 +1,4 @@
+// kubectl kubestellar get-internal-kubeconfig -o FILE [-n NS] [--timeout D] [-X] [kubectl flags]
+import { runGetKubeconfig } from '../lib/kubestellar/get-kubeconfig-command.ts';
+
+await runGetKubeconfig('internal');
