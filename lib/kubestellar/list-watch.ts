@@ -140,23 +140,34 @@ export class ListWatch {
           needList = false;
           this.synced();
         }
-        const expired = await this.watchOnce();
+        const { expired, events } = await this.watchOnce();
         if (expired) needList = true;
-        delay = initialMs;
+        else if (events === 0) {
+          // ended without a single event (a server shutting down, a proxy cutting idle
+          // streams): pause as after an error rather than spin
+          if (!(await this.pause(delay))) return;
+          delay = Math.min(delay * 2, maxMs);
+        } else delay = initialMs;
       } catch (err) {
         if (this.stopped) return;
         if (isGone(err)) needList = true;
         else {
           if (isApiError(err, 'NotFound') || isApiError(err, 'Forbidden')) needList = true;
           this.handlers.problem?.(`${(err as Error).message}; retrying`);
-          try {
-            await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.abort.signal });
-          } catch {
-            return;
-          }
+          if (!(await this.pause(delay))) return;
           delay = Math.min(delay * 2, maxMs);
         }
       }
+    }
+  }
+
+  /** A jittered pause; false when stopped meanwhile. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms * (0.5 + Math.random() / 2), undefined, { signal: this.abort.signal });
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -184,14 +195,16 @@ export class ListWatch {
     this.rv = listRV;
   }
 
-  /** One watch from the last resourceVersion; true when the server said it is too old. */
-  private async watchOnce(): Promise<boolean> {
+  /** One watch from the last resourceVersion: how many events came, whether the server said it is too old. */
+  private async watchOnce(): Promise<{ expired: boolean; events: number }> {
+    let count = 0;
     const events = this.watchClient.watch(this.type, { resourceVersion: this.rv, signal: this.abort.signal });
     for await (const ev of events) {
+      count++;
       const o = ev.object;
       if (ev.type === 'ERROR') {
         const status = o as unknown as { code?: number; message?: string };
-        if (status.code === 410) return true;
+        if (status.code === 410) return { expired: true, events: count };
         throw new ApiError('ServerError', status.message ?? 'watch error', status.code ?? 0);
       }
       const rv = o.metadata?.resourceVersion;
@@ -211,6 +224,6 @@ export class ListWatch {
       if (rv) this.rv = rv;
       if (this.stopped) break;
     }
-    return false;
+    return { expired: false, events: count };
   }
 }
