@@ -44,7 +44,7 @@ compact JSON object per line; keys are sorted. With --watch every object gets an
   async ({ flags: f }) => {
     const level = f.v === undefined ? 0 : Number(f.v);
     if (!Number.isInteger(level) || level < 0) throw new UsageError(`flag -v takes a non-negative number, not ${JSON.stringify(f.v)}`);
-    const [{ resourceTypeFromFlags, listSyncingObjects, watchSyncingObjects, streamSink }, { clientFromOptions }, { configureOutput, verbose }] = await Promise.all([
+    const [{ resourceTypeFromFlags, listSyncingObjects, watchSyncingObjects, streamSink }, { clientsFromOptions }, { configureOutput, verbose }] = await Promise.all([
       import('../lib/kubestellar/syncing-objects.ts'),
       import('../lib/kubestellar/client-options.ts'),
       import('../lib/cli/output.ts'),
@@ -57,8 +57,10 @@ compact JSON object per line; keys are sorted. With --watch every object gets an
       cluster: f[`${which}-cluster`],
       user: f[`${which}-user`],
     });
-    const parent = await clientFromOptions('parent', pick('parent'), 'root');
-    const all = await clientFromOptions('all-cluster', pick('all'), 'system:admin');
+    const [parent, all] = await clientsFromOptions([
+      { which: 'parent', opts: pick('parent'), defaultContext: 'root' },
+      { which: 'all-cluster', opts: pick('all'), defaultContext: 'system:admin' },
+    ]);
     // a reader that went away (`| head -1`) ends the command quietly
     process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
     const sink = streamSink(f.json ? 'json' : 'yaml');

@@ -2,7 +2,9 @@
 // (`--<which>-kubeconfig/-context/-cluster/-user`, pkg/client-options in v0.14): the
 // default kubeconfig loading rules with a default context of the command's choosing.
 import { CommandError } from '../cli/errors.ts';
-import { connect, type ApiClient } from '../kcp/client.ts';
+import { ApiClient } from '../kcp/client.ts';
+import { Kubeconfig } from '../kcp/kubeconfig.ts';
+import { resolveConnection } from '../kcp/connection.ts';
 
 export interface ClientOptions {
   kubeconfig?: string;
@@ -11,14 +13,34 @@ export interface ClientOptions {
   user?: string;
 }
 
+export interface ClientConfig {
+  /** named in the error, as the Go command does: "failed to make <which> client config" */
+  which: string;
+  opts: ClientOptions;
+  defaultContext: string;
+}
+
 /** Exit code of the Go commands when a client configuration cannot be made. */
 export const CLIENT_CONFIG_EXIT = 2;
 
-/** A client for `opts` (context defaulting to `defaultContext`); a bad configuration exits 2. */
-export async function clientFromOptions(which: string, opts: ClientOptions, defaultContext: string): Promise<ApiClient> {
-  try {
-    return await connect({ kubeconfig: opts.kubeconfig, context: opts.context ?? defaultContext, cluster: opts.cluster, user: opts.user });
-  } catch (err) {
-    throw new CommandError(`failed to make ${which} client config: ${(err as Error).message}`, CLIENT_CONFIG_EXIT);
-  }
+/**
+ * One client per configuration (context defaulting to each one's default); a kubeconfig
+ * file shared by several is read once. A bad configuration exits 2.
+ */
+export async function clientsFromOptions(configs: readonly ClientConfig[]): Promise<ApiClient[]> {
+  const loaded = new Map<string, Promise<Kubeconfig>>();
+  return Promise.all(
+    configs.map(async ({ which, opts, defaultContext }) => {
+      const flags = { kubeconfig: opts.kubeconfig, context: opts.context ?? defaultContext, cluster: opts.cluster, user: opts.user };
+      try {
+        const key = opts.kubeconfig ?? '';
+        let kc = loaded.get(key);
+        if (!kc) loaded.set(key, (kc = Kubeconfig.load(flags)));
+        const config = await kc;
+        return new ApiClient(resolveConnection(config, flags), undefined, undefined, config);
+      } catch (err) {
+        throw new CommandError(`failed to make ${which} client config: ${(err as Error).message}`, CLIENT_CONFIG_EXIT);
+      }
+    }),
+  );
 }

@@ -77,8 +77,28 @@ export interface ListWatchHandlers {
   problem?(message: string): void;
 }
 
+/** At most `n` holders at a time, served in order. */
+export class Limiter {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    };
+  }
+}
+
 export interface ListWatchOptions {
   pageSize?: number;
+  /** shared by many ListWatches so that only a few lists (pages in memory) run at once */
+  listSlots?: Limiter;
   /** first and longest pause between retries, ms */
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -172,6 +192,15 @@ export class ListWatch {
   }
 
   private async relist(): Promise<void> {
+    const release = await this.opts.listSlots?.acquire();
+    try {
+      await this.relistNow();
+    } finally {
+      release?.();
+    }
+  }
+
+  private async relistNow(): Promise<void> {
     const seen = new Set<string>();
     let listRV: string | undefined;
     for await (const page of listPages(this.client, this.type, this.opts.pageSize, this.abort.signal)) {

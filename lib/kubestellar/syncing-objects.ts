@@ -7,7 +7,7 @@
 import { ApiClient } from '../kcp/client.ts';
 import { ApiError, UsageError, isApiError } from '../cli/errors.ts';
 import { WORKSPACES, type KubeObject, type ResourceType, type Workspace } from '../kcp/resources.ts';
-import { ListWatch, listOnce, listPages, PAGE_SIZE, type Action } from './list-watch.ts';
+import { Limiter, ListWatch, listOnce, listPages, PAGE_SIZE, type Action } from './list-watch.ts';
 import { formatObject, type ObjectFormat } from './object-output.ts';
 
 export const MAILBOX_SEPARATOR = '-mb-';
@@ -124,11 +124,13 @@ export async function listSyncingObjects(opts: SyncingObjectsOptions): Promise<n
  */
 export async function watchSyncingObjects(opts: SyncingObjectsOptions & { signal?: AbortSignal; onSynced?: () => void }): Promise<void> {
   const feeds = new Map<string, ListWatch>();
+  // a few mailboxes listed at a time: memory stays at a few pages with hundreds of mailboxes
+  const listSlots = new Limiter(4);
   const emit = (action: Action, o: KubeObject) => opts.sink.write(o, action);
   const problem = opts.problem;
   const openFeed = (cluster: string) => {
     if (feeds.has(cluster)) return;
-    const feed = new ListWatch(opts.all.forWorkspace(cluster), opts.type, { event: emit, problem }, { pageSize: opts.pageSize }, cluster);
+    const feed = new ListWatch(opts.all.forWorkspace(cluster), opts.type, { event: emit, problem }, { pageSize: opts.pageSize, listSlots }, cluster);
     feeds.set(cluster, feed);
     void feed.run();
   };
