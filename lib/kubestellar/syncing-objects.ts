@@ -94,6 +94,8 @@ export async function listSyncingObjects(opts: SyncingObjectsOptions): Promise<n
   const clusters = await mailboxes(opts.parent, pageSize);
   let count = 0;
   let notServed = 0;
+  let forbidden: ApiError | undefined;
+  let refused = 0;
   async function* pages(): AsyncGenerator<KubeObject[]> {
     for (const cluster of clusters) {
       try {
@@ -101,7 +103,8 @@ export async function listSyncingObjects(opts: SyncingObjectsOptions): Promise<n
       } catch (err) {
         // the resource not (yet) bound there, or the workspace just deleted: as the original, skip it
         if (isApiError(err, 'NotFound')) notServed++;
-        else if (!isApiError(err, 'Forbidden')) throw err;
+        else if (isApiError(err, 'Forbidden')) (forbidden = err), refused++;
+        else throw err;
       }
     }
   }
@@ -111,6 +114,8 @@ export async function listSyncingObjects(opts: SyncingObjectsOptions): Promise<n
       count++;
     }
   }
+  // one mailbox refused may just have been deleted; all of them refused is the credentials
+  if (forbidden && refused === clusters.length) throw forbidden;
   if (clusters.length > 0 && notServed === clusters.length) {
     throw new ApiError('NotFound', `the server does not serve ${served(opts.type)} in any of the ${clusters.length} mailbox workspaces`, 404);
   }
