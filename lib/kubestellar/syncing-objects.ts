@@ -168,6 +168,8 @@ export async function watchSyncingObjects(opts: SyncingObjectsOptions & { signal
     },
     { pageSize: opts.pageSize },
   );
+  // a wrong server or credentials fail now, with the one-line error; later trouble is retried
+  await opts.parent.request({ method: 'GET', path: ApiClient.path(WORKSPACES), query: { limit: 1 } });
   const done = parentFeed.run();
   opts.signal?.addEventListener('abort', () => {
     parentFeed.stop();

@@ -200,6 +200,10 @@ hello: world
   assert_failure 7
   [[ "$stderr" == "$LSO: cannot reach the server at https://127.0.0.1:1/clusters/root: ECONNREFUSED"* ]]
   assert_equal "${#stderr_lines[@]}" 1
+  # watching too: the first request fails the command rather than retrying forever
+  run --separate-stderr timeout 30 $LSO --api-kind ConfigMap --watch --kubeconfig "$TEST_TMP/dead.kubeconfig"
+  assert_failure 7
+  [[ "$stderr" == "$LSO: cannot reach the server at https://127.0.0.1:1/clusters/root: ECONNREFUSED"* ]]
   unset KUBECONFIG
   run --separate-stderr $LSO --api-kind ConfigMap --json -v 2 --kubeconfig "$TEST_TMP/kubeconfig"
   assert_success
