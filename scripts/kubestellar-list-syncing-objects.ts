@@ -44,7 +44,7 @@ compact JSON object per line; keys are sorted. With --watch every object gets an
   async ({ flags: f }) => {
     const level = f.v === undefined ? 0 : Number(f.v);
     if (!Number.isInteger(level) || level < 0) throw new UsageError(`flag -v takes a non-negative number, not ${JSON.stringify(f.v)}`);
-    const [{ resourceTypeFromFlags, listSyncingObjects, watchSyncingObjects, streamSink }, { clientsFromOptions }, { configureOutput, verbose }] = await Promise.all([
+    const [{ resourceTypeFromFlags, listSyncingObjects, watchSyncingObjects, streamSink }, { clientsFromOptions }, { configureOutput, verbose, isVerbose, info }] = await Promise.all([
       import('../lib/kubestellar/syncing-objects.ts'),
       import('../lib/kubestellar/client-options.ts'),
       import('../lib/cli/output.ts'),
@@ -65,7 +65,16 @@ compact JSON object per line; keys are sorted. With --watch every object gets an
     process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
     const sink = streamSink(f.json ? 'json' : 'yaml');
     try {
-      if (f.watch) await watchSyncingObjects({ parent, all, type, sink, problem: (m) => verbose(`${NAME}: ${m}`) });
+      if (f.watch) {
+        // trouble while watching is retried; say so, but at most once per 10 s unless verbose
+        let saidAt = 0;
+        const problem = (m: string) => {
+          if (!isVerbose() && Date.now() - saidAt < 10_000) return;
+          saidAt = Date.now();
+          info(`${NAME}: ${m}`);
+        };
+        await watchSyncingObjects({ parent, all, type, sink, problem });
+      }
       else verbose(`${NAME}: ${await listSyncingObjects({ parent, all, type, sink })} objects`);
     } finally {
       parent.close();

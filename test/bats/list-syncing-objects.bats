@@ -279,6 +279,9 @@ hello: world
   assert_equal "$(head -2 <<<"$output" | sort | tr '\n' ,)" 'add one,add two,'
   assert_equal "$(tail -n +3 <<<"$output" | sort | tr '\n' ,)" 'add three,delete one,update two,'
   assert_equal "${#lines[@]}" 5
+  # the outage is mentioned on stderr, not once per mailbox and retry
+  run grep -c '; retrying$' "$TEST_TMP/watch.err"
+  [ "$output" -ge 1 ] && [ "$output" -le 3 ]
   kill "$WATCH_PID"
   wait "$WATCH_PID" || true
   WATCH_PID=
