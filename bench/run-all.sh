@@ -8,3 +8,4 @@ node bench/inventory
 bench/init
 bench/pki.mjs
 bench/sandbox-startup
+bench/list-syncing-objects

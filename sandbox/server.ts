@@ -11,6 +11,7 @@ import { injectFaults, RequestLog, type FaultOptions } from './faults.ts';
 import { StatusError, badRequest, forbidden, gone, methodNotAllowed, notFound, type KObj } from './util.ts';
 import type { StoreEvent } from './store.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
+import { ListPager, sortByKey } from './paging.ts';
 
 export interface HandlerOptions {
   core: Core;
@@ -82,12 +83,9 @@ interface ResourceRequest {
   watchPath: boolean;
 }
 
-function sortKey(o: KObj): string {
-  return `${o.metadata.annotations?.['kcp.io/cluster'] ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
 export function createHandler(opts: HandlerOptions) {
   const { core } = opts;
+  const pager = new ListPager();
   /** every open watch's finisher, to end them at shutdown */
   const activeWatches = new Set<() => void>();
   const secretHolds = (cluster: string, ns: string, name: string, token: string) => {
@@ -290,37 +288,29 @@ export function createHandler(opts: HandlerOptions) {
     return { type, namespace, name, subresource: subresource === 'finalize' ? 'status' : subresource, watchPath };
   }
 
-  function filtered(target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams): KObj[] {
+  /** The objects a list or watch selects, unordered. */
+  function matching(target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams): KObj[] {
     const sel = parseLabelSelector(q.get('labelSelector'));
     const fsel = parseFieldSelector(q.get('fieldSelector'));
-    return core.store
-      .list(target.cluster, grKey(type.group, type.resource), ns)
-      .filter((o) => sel(o.metadata.labels) && fsel(o))
-      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+    return core.store.list(target.cluster, grKey(type.group, type.resource), ns).filter((o) => sel(o.metadata.labels) && fsel(o));
+  }
+
+  function filtered(target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams): KObj[] {
+    return sortByKey(matching(target, type, ns, q)).items;
   }
 
   function list(res: ServerResponse, target: Target, type: ResourceType, ns: string | undefined, q: URLSearchParams, accept: string | undefined): void {
-    let items = filtered(target, type, ns, q);
-    const meta: KObj = { resourceVersion: String(core.store.rv) };
-    const limit = Number(q.get('limit') ?? 0);
-    let start = 0;
     const cont = q.get('continue');
-    if (cont) {
-      try {
-        const c = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8'));
-        start = items.findIndex((o) => sortKey(o) > c.k);
-        if (start < 0) start = items.length;
-        meta.resourceVersion = String(c.rv);
-      } catch {
-        throw badRequest('invalid continue token');
-      }
+    if (cont && (q.get('resourceVersion') ?? '') !== '') throw badRequest('specifying resource version is not allowed when using continue');
+    const limit = Number(q.get('limit') ?? 0);
+    const query = [target.cluster, grKey(type.group, type.resource), ns ?? '', q.get('labelSelector') ?? '', q.get('fieldSelector') ?? ''].join('|');
+    const page = pager.page(query, core.store.rv, () => matching(target, type, ns, q), limit, cont);
+    const meta: KObj = { resourceVersion: page.resourceVersion };
+    if (page.continue) {
+      meta.continue = page.continue;
+      meta.remainingItemCount = page.remainingItemCount;
     }
-    items = items.slice(start);
-    if (limit > 0 && items.length > limit) {
-      meta.remainingItemCount = items.length - limit;
-      items = items.slice(0, limit);
-      meta.continue = Buffer.from(JSON.stringify({ rv: Number(meta.resourceVersion), k: sortKey(items[items.length - 1]) })).toString('base64url');
-    }
+    const items = page.items;
     if (wantsTable(accept)) return sendJson(res, 200, toTable(type, items, meta, { includeObject: q.get('includeObject') ?? undefined }));
     if (wantsPartialMetadata(accept)) {
       return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map(partialMeta) });
