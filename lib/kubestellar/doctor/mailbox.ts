@@ -56,21 +56,33 @@ export function selects(sel: Selector | undefined, labels: Record<string, string
 
 const labelText = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(' ');
 
+export interface PairProblem {
+  text: string;
+  /** what repairs it: re-running ensure location (labels), or a patch of the Location (selector, resource) */
+  repair: 'ensure' | 'patch';
+}
+
 /** What is inconsistent between a SyncTarget and its Location, as `ensure location` makes them. */
-function pairProblems(name: string, st: SyncTarget | undefined, loc: Location | undefined): string[] {
-  if (!st) return [`Location ${name} has no SyncTarget of the same name`];
-  if (!loc) return [`SyncTarget ${name} has no Location of the same name`];
-  const out: string[] = [];
+function pairProblems(name: string, st: SyncTarget | undefined, loc: Location | undefined): PairProblem[] {
+  if (!st) return [{ text: `Location ${name} has no SyncTarget of the same name`, repair: 'ensure' }];
+  if (!loc) return [{ text: `SyncTarget ${name} has no Location of the same name`, repair: 'ensure' }];
+  const out: PairProblem[] = [];
   const r = loc.spec?.resource;
-  if (r?.group !== EDGE_GROUP || r?.resource !== SYNCTARGETS.resource) out.push(`Location ${name} is about ${r?.resource ?? '?'}.${r?.group ?? ''}, not synctargets.${EDGE_GROUP}`);
-  if (!selects(loc.spec?.instanceSelector, st.metadata.labels)) out.push(`Location ${name}'s instanceSelector ${JSON.stringify(loc.spec?.instanceSelector ?? {})} does not select SyncTarget ${name} (labels ${labelText(st.metadata.labels ?? {}) || 'none'})`);
+  if (r?.group !== EDGE_GROUP || r?.resource !== SYNCTARGETS.resource) out.push({ text: `Location ${name} is about ${r?.resource ?? '?'}.${r?.group ?? ''}, not synctargets.${EDGE_GROUP}`, repair: 'patch' });
+  if (!selects(loc.spec?.instanceSelector, st.metadata.labels)) {
+    out.push({ text: `Location ${name}'s instanceSelector ${JSON.stringify(loc.spec?.instanceSelector ?? {})} does not select SyncTarget ${name} (labels ${labelText(st.metadata.labels ?? {}) || 'none'})`, repair: 'patch' });
+  }
   const stl = { ...(st.metadata.labels ?? {}) };
   delete stl.id;
   const lol = loc.metadata.labels ?? {};
   const diff = [...new Set([...Object.keys(stl), ...Object.keys(lol)])].filter((k) => stl[k] !== lol[k]);
-  if (diff.length) out.push(`labels differ: ${diff.map((k) => `${k} is ${stl[k] ?? '(none)'} on the SyncTarget, ${lol[k] ?? '(none)'} on the Location`).join(', ')}`);
+  if (diff.length) out.push({ text: `labels differ: ${diff.map((k) => `${k} is ${stl[k] ?? '(none)'} on the SyncTarget, ${lol[k] ?? '(none)'} on the Location`).join(', ')}`, repair: 'ensure' });
   return out;
 }
+
+/** The spec `ensure location` gives a Location, as a merge patch. */
+const locationSpecPatch = (name: string) =>
+  JSON.stringify({ spec: { resource: { group: EDGE_GROUP, version: EDGE_VERSION, resource: SYNCTARGETS.resource }, instanceSelector: { matchLabels: { id: name } } } });
 
 export function mailboxChecks(runner: Runner, server: ServerChecks, espw: EspwChecks, imws: Promise<Imw[]>): Promise<Pair[]> {
   let espwChildren: Promise<Workspace[]> | undefined;
@@ -112,8 +124,10 @@ export function mailboxChecks(runner: Runner, server: ServerChecks, espw: EspwCh
           if (problems.length) {
             const labels = { ...(loc?.metadata.labels ?? {}), ...(st?.metadata.labels ?? {}) };
             delete labels.id;
-            const fix = st || loc ? `kubectl kubestellar ensure location --imw ${imw.path} ${name} ${labelText(labels) || '<key=value>'}` : '';
-            return fail(problems.join('; '), fix);
+            const fixes: string[] = [];
+            if (problems.some((p) => p.repair === 'patch')) fixes.push(`${kubectlIn(root, imw.path)} patch location ${name} --type=merge -p '${locationSpecPatch(name)}'`);
+            if (problems.some((p) => p.repair === 'ensure')) fixes.push(`kubectl kubestellar ensure location --imw ${imw.path} ${name} ${labelText(labels) || '<key=value>'}`);
+            return fail(problems.map((p) => p.text).join('; '), fixes.join(' && '));
           }
           return { detail: `consistent; labels ${labelText((st as Labelled).metadata.labels ?? {})}` };
         },

@@ -2,6 +2,7 @@
 // "reachable" and "TLS verified" apart, so a CA problem is named as such instead of
 // surfacing as a failed request.
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { KubeFlags } from '../../cli/args.ts';
@@ -74,7 +75,7 @@ export function probe(conn: Connection, timeoutMs = 5000): Promise<Probe> {
 function caSubject(ca: Buffer | undefined): string | undefined {
   if (!ca) return undefined;
   try {
-    return dn(new X509Certificate(ca).subject).replace(/\n/g, ', ');
+    return dn(new X509Certificate(ca).subject);
   } catch {
     return 'an unreadable certificate';
   }
@@ -92,6 +93,7 @@ export function serverChecks(runner: Runner, kube: KubeFlags): ServerChecks {
         return fail((err as Error).message, 'export KUBECONFIG=<kcp root directory>/.kcp/admin.kubeconfig');
       }
       const where = kc.files.join(', ') || 'in-cluster config';
+      if (kc.files.length && !kc.files.some((f) => existsSync(f))) return fail(`no kubeconfig: ${where} does not exist`, 'export KUBECONFIG=<kcp root directory>/.kcp/admin.kubeconfig');
       const view = kc.view();
       const ctxName = kube.context ?? view.currentContext;
       if (!ctxName) fail(`no current context in ${where}`, `kubectl config use-context root`);
@@ -145,7 +147,10 @@ export function serverChecks(runner: Runner, kube: KubeFlags): ServerChecks {
         return fail(`the server's certificate (issuer ${p.peerIssuer || 'unknown'}) is not trusted: cluster "${cluster}" has no certificate-authority and the system CAs do not include it (${problem})`, fixCa);
       }
       if (/expired|not yet valid/i.test(problem)) return fail(`the server's certificate is not valid now (${problem})`, 'renew the server certificate (kubestellar-ensure-kcp-server-creds) and restart kcp');
-      return fail(`the server's certificate is issued by ${p.peerIssuer || 'an unknown CA'}, but the CA of cluster "${cluster}" in the kubeconfig is ${mine} (${problem})`, fixCa);
+      const ca = new X509Certificate(t.conn.ca!);
+      const same = p.peerIssuer && mine.replace(/\s+/g, '') === p.peerIssuer.replace(/\s+/g, '');
+      const theirs = same ? `another CA of the same name (${mine}, SHA-256 ${ca.fingerprint256.slice(0, 23)}…)` : mine;
+      return fail(`the server's certificate is issued by ${p.peerIssuer || 'an unknown CA'}, but the CA of cluster "${cluster}" in the kubeconfig is ${theirs}: ${problem}`, fixCa);
     },
   });
 

@@ -15,13 +15,13 @@ export interface Binding extends KubeObject {
 export function bindingProblem(b: Binding | undefined, bindingName: string, path: string, name: string): string | undefined {
   if (!b) return `no APIBinding ${bindingName}`;
   const ref = b.spec?.reference?.export;
-  if (ref?.name !== name || (ref?.path ?? '') !== path) return `APIBinding ${bindingName} imports ${ref?.path ?? '(here)'}:${ref?.name ?? '?'}, not ${path}:${name}`;
-  if (b.status?.phase === 'Bound') return undefined;
+  const wrongRef = ref?.name !== name || (ref?.path ?? '') !== path ? `it imports ${ref?.path ?? '(here)'}:${ref?.name ?? '?'}, not ${path}:${name}` : undefined;
+  if (b.status?.phase === 'Bound') return wrongRef ? `APIBinding ${bindingName} is Bound, but ${wrongRef}` : undefined;
   const failing = (b.status?.conditions ?? []).filter((c) => c.status !== 'True' && c.type !== 'Ready');
   const why = (failing.length ? failing : (b.status?.conditions ?? []).filter((c) => c.status !== 'True'))
     .map((c) => `${c.type} ${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`)
     .join('; ');
-  return `APIBinding ${bindingName} is ${b.status?.phase ?? 'not bound'}${why ? ` (${why})` : ''}`;
+  return `APIBinding ${bindingName} is ${b.status?.phase ?? 'not bound'}${why ? ` (${why})` : ''}${wrongRef ? `; ${wrongRef}` : ''}`;
 }
 
 export const lastSegment = (path: string) => path.slice(path.lastIndexOf(':') + 1);

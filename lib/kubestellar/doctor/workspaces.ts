@@ -69,7 +69,7 @@ export function workspaceChecks(runner: Runner, server: ServerChecks, espw: Espw
           const b = await root.forWorkspace(path).find<Binding>(APIBINDINGS, bname);
           const problem = bindingProblem(b, bname, ESPW_PATH, EDGE_EXPORT);
           if (!problem) return { detail: `Bound to ${ESPW_PATH}:${EDGE_EXPORT}` };
-          const wrongRef = b && problem.includes(' imports ');
+          const wrongRef = problem.includes(' imports ');
           return fail(problem, wrongRef ? `${kubectlIn(root, path)} delete apibinding ${bname} && ${fix}` : fix);
         },
       });
