@@ -294,6 +294,32 @@ assert_fails_only() {
   assert_line 'skip  server reachable: needs "kubeconfig"'
 }
 
+@test "a server that is not running: reachability fails, with how to start it" {
+  SANDBOX_PID="$CORE_PID" stop_sandbox
+  doctor
+  assert_fails_only 'server reachable' 'start kcp (kcp start, or kubestellar-sandbox start) or correct the server URL in the kubeconfig'
+  assert_line "FAIL  server reachable: cannot connect to 127.0.0.1:$CORE_PORT: ECONNREFUSED -- fix: start kcp (kcp start, or kubestellar-sandbox start) or correct the server URL in the kubeconfig"
+}
+
+@test "credentials the server rejects: the credentials check fails" {
+  kubectl config set-credentials kcp-admin --kubeconfig "$KUBECONFIG" --token=not-the-token >/dev/null
+  doctor
+  assert_fails_only credentials 'use the kubeconfig kcp wrote (.kcp/admin.kubeconfig) or a fresh token'
+  assert_line --partial 'FAIL  credentials: the server rejects the credentials of user "kcp-admin" (401)'
+  assert_line --regexp '^ok    kcp version: kcp v0.11.0'
+}
+
+@test "a WEC kubeconfig that reaches nothing: the syncer namespace check says so" {
+  kubectl config set-cluster root --kubeconfig "$TEST_TMP/wec.kubeconfig" --server https://127.0.0.1:1 --insecure-skip-tls-verify >/dev/null
+  kubectl config set-credentials u --kubeconfig "$TEST_TMP/wec.kubeconfig" --token=x >/dev/null
+  kubectl config set-context wec --kubeconfig "$TEST_TMP/wec.kubeconfig" --cluster root --user u >/dev/null
+  kubectl config use-context wec --kubeconfig "$TEST_TMP/wec.kubeconfig" >/dev/null
+  doctor --wec-kubeconfig "$TEST_TMP/wec.kubeconfig" --synctarget florin
+  assert_fails_only 'WEC florin: syncer namespace' "KUBECONFIG=$TEST_TMP/wec.kubeconfig kubectl get namespaces   # check the WEC's kubeconfig"
+  assert_line --partial 'cannot reach the server at https://127.0.0.1:1: ECONNREFUSED'
+  assert_line 'skip  WEC florin: syncer Deployment: needs "WEC florin: syncer namespace"'
+}
+
 @test "--imw and --wmw narrow the check to the workspaces given" {
   doctor --imw root:imw1 --wmw root:nope
   assert_fails_only 'WMW root:nope' 'kubectl kubestellar ensure wmw nope'

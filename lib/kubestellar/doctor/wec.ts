@@ -64,7 +64,13 @@ export function wecChecks(runner: Runner, targets: WecTarget[], pairs: Promise<P
         } catch (err) {
           return fail(`${t.kubeconfig}: ${(err as Error).message}`, 'give the kubeconfig of the workload execution cluster');
         }
-        if (!(await wec.find(NAMESPACES, syncer.id))) return fail(`no namespace ${syncer.id} in the WEC: the syncer manifest was not applied`, apply);
+        let ns: KubeObject | undefined;
+        try {
+          ns = await wec.find(NAMESPACES, syncer.id);
+        } catch (err) {
+          return fail(`cannot read the WEC through ${t.kubeconfig}: ${(err as Error).message}`, `KUBECONFIG=${t.kubeconfig} kubectl get namespaces   # check the WEC's kubeconfig`);
+        }
+        if (!ns) return fail(`no namespace ${syncer.id} in the WEC: the syncer manifest was not applied`, apply);
         return { detail: `${syncer.id}`, value: { client: wec, id: syncer.id } };
       },
     });
