@@ -79,7 +79,7 @@ setup_file() {
     kubectl kubestellar ensure location --imw root:imw1 florin env=prod >/dev/null
     kubectl kubestellar ensure location --imw root:imw1 guilder env=prod extended=yes >/dev/null
     for st in florin guilder; do
-      KUBESTELLAR_MAILBOX_WAIT_SECONDS=20 kubectl kubestellar prep-for-syncer --imw root:imw1 -o "$TPL/$st-syncer.yaml" "$st" >/dev/null 2>&1
+      KUBESTELLAR_MAILBOX_WAIT_SECONDS=20 kubectl kubestellar prep-for-syncer --imw root:imw1 -o "$TPL/$st-syncer.yaml" "$st" >/dev/null 2>>"$TPL/logs/prep.log" || { cat "$TPL/logs/prep.log" >&2; exit 1; }
     done
   )
   CORE_KUBECONFIG="$TPL/core/admin.kubeconfig" CORE_URL="$core_url"
