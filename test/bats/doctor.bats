@@ -113,7 +113,7 @@ teardown_file() {
 
 setup() {
   setup_tmp
-  start_copy core "$CORE_PORT" || return 1
+  start_copy core "$CORE_PORT" --request-log "$TEST_TMP/requests.jsonl" || return 1
   CORE_PID="$SANDBOX_PID" CORE_URL="$SANDBOX_URL" CORE_KUBECONFIG="$SANDBOX_DIR/admin.kubeconfig"
   export KUBECONFIG="$CORE_KUBECONFIG"
   unset SANDBOX_PID
@@ -159,6 +159,9 @@ assert_fails_only() {
   # 6 server, 7 ESPW/compute, 2 IMW, 3 WMW, 3 controllers, 1 inventory + 2 x 6 per pair, 4 WEC
   [ "${#lines[@]}" -eq 38 ]
   [ "$stderr" = "kubectl kubestellar doctor: 38 passed, 0 failed, 0 skipped" ]
+  # read-only: GETs alone reached the core
+  [ "$(grep -c . "$TEST_TMP/requests.jsonl")" -gt 20 ]
+  [ -z "$(sandbox_mutations_since "$TEST_TMP/requests.jsonl" 0)" ]
 }
 
 @test "--json: one object per check with name, status, detail and fix, for jq" {
