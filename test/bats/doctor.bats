@@ -61,9 +61,11 @@ setup_file() {
   export KUBESTELLAR_RUN_DIR="$BATS_FILE_TMPDIR/run" KUBESTELLAR_LAUNCH_CHECK_MS=300
   export CTL="$BATS_FILE_TMPDIR/ctl"
   mkdir -p "$TPL" "$CTL"
-  # stand-ins for the three controllers (as startstop.bats): they log and sleep
+  # stand-ins for the three controllers: they log, then become a sleep that keeps the
+  # controller's path as argv[0] (so their pid records stay valid) but is not taken for
+  # a hand-started controller by another test's `kubestellar start|stop` on this machine
   for c in mailbox-controller kubestellar-where-resolver placement-translator; do
-    printf '#!/usr/bin/env bash\necho "I1122 10:00:00.000000 1 main.go:1] %s started"\ntrap "kill \\$!; exit 0" TERM\nsleep 1000 & wait\n' "$c" >"$CTL/$c"
+    printf '#!/usr/bin/env bash\necho "I1122 10:00:00.000000 1 main.go:1] %s started"\nexec -a "$0" sleep 1000\n' "$c" >"$CTL/$c"
     chmod +x "$CTL/$c"
   done
   export PATH="$CTL:$PATH"
@@ -107,8 +109,13 @@ setup_file() {
   SANDBOX_PID="$core_pid" stop_sandbox
 }
 
+# the stand-ins this file started, by their pid records (each leads its own process group)
 teardown_file() {
-  kubestellar stop >/dev/null 2>&1 || true
+  local f
+  for f in "$KUBESTELLAR_RUN_DIR"/*.pid.json; do
+    [ -e "$f" ] && kill -TERM -- "-$(jq -r .pid "$f")" 2>/dev/null
+  done
+  return 0
 }
 
 setup() {
