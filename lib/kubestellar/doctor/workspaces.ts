@@ -43,7 +43,15 @@ export function workspaceChecks(runner: Runner, server: ServerChecks, espw: Espw
     const cred = await server.credentials.value;
     if (!cred) return [];
     const { root, children } = cred;
-    const found = given.imws && given.wmws ? { imws: [], wmws: [] } : await discover(root, children);
+    let found: { imws: string[]; wmws: string[] } = { imws: [], wmws: [] };
+    if (!given.imws || !given.wmws) {
+      try {
+        found = await discover(root, children);
+      } catch (err) {
+        const detail = `cannot tell the IMWs and WMWs under root apart: ${(err as Error).message}`;
+        runner.add<void>({ name: 'IMWs and WMWs', order: [S], run: async () => fail(detail, 'kubectl kubestellar doctor --imw WS --wmw WS   # name them') });
+      }
+    }
     const imws = given.imws ?? found.imws;
     const wmws = given.wmws ?? found.wmws;
 
