@@ -46,6 +46,7 @@ export class Controllers {
       for (const s of this.core.store.list(c, GR.secrets)) this.fillToken(c, s.metadata.namespace, s.metadata.name);
     }
     this.later('bindings', 0, () => this.reconcileBindings());
+    this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox) this.later('mailbox', 0, () => this.reconcileMailboxes());
   }
 
@@ -100,6 +101,7 @@ export class Controllers {
     if (gr === GR.apibindings || gr === GR.apiexports || gr === GR.apiresourceschemas || gr === GR.logicalclusters) {
       this.later('bindings', 0, () => this.reconcileBindings());
     }
+    if (gr === GR.apiexports && type !== 'DELETED') this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox && (gr === EDGE_GR || gr === GR.apibindings || gr === GR.logicalclusters || (gr === GR.workspaces && type === 'DELETED'))) {
       this.later('mailbox', 50, () => this.reconcileMailboxes());
     }
@@ -168,6 +170,31 @@ export class Controllers {
       token: Buffer.from(token).toString('base64'),
     };
     this.core.putRaw(cluster, GR.secrets, next);
+  }
+
+  // ---- APIExports: identity and virtual workspace URL, as kcp's apiexport controller sets them ----
+
+  private reconcileExports(): void {
+    for (const c of this.core.store.clusterNames()) {
+      for (const e of this.core.store.list(c, GR.apiexports)) {
+        // the same identity the bindings report (kcp: sha256 of the identity Secret's key)
+        const identityHash = e.status?.identityHash ?? createHash('sha256').update(e.metadata.uid).digest('hex');
+        const url = `${this.core.baseUrl}/services/apiexport/${c}/${e.metadata.name}`;
+        if (e.status?.identityHash === identityHash && e.status?.virtualWorkspaces?.[0]?.url === url) continue;
+        const now = nowIso();
+        const next = clone(e);
+        next.status = {
+          ...(e.status ?? {}),
+          identityHash,
+          virtualWorkspaces: [{ url }],
+          conditions: [
+            { type: 'IdentityValid', status: 'True', lastTransitionTime: now },
+            { type: 'VirtualWorkspaceURLsReady', status: 'True', lastTransitionTime: now },
+          ],
+        };
+        this.core.putRaw(c, GR.apiexports, next);
+      }
+    }
   }
 
   // ---- APIBindings ----

@@ -2,7 +2,7 @@
 // owns parsing, --help, -X/-V, and turning any thrown error into one stderr line and
 // an exit code, so command files only say what the command does.
 import { parseArgs, formatFlags, type FlagDefs, type ParseSpec, type Parsed } from './args.ts';
-import { formatError, exitCodeFor } from './errors.ts';
+import { formatError, exitCodeFor, UsageError } from './errors.ts';
 import { configureOutput, trace } from './output.ts';
 
 export interface CommandSpec<F extends FlagDefs> extends ParseSpec<F> {
@@ -14,6 +14,8 @@ export interface CommandSpec<F extends FlagDefs> extends ParseSpec<F> {
   usage: string;
   /** paragraphs after the synopsis */
   description?: string;
+  /** exit code for a bad command line (default 1, as the originals) */
+  usageExitCode?: number;
 }
 
 export function usageText<F extends FlagDefs>(spec: CommandSpec<F>): string {
@@ -50,7 +52,7 @@ export async function runCommand<F extends FlagDefs>(
   } catch (err) {
     process.stderr.write(formatError(spec.name, err) + '\n');
     if (process.env.KUBESTELLAR_DEBUG && err instanceof Error) process.stderr.write(String(err.stack) + '\n');
-    code = exitCodeFor(err);
+    code = err instanceof UsageError && spec.usageExitCode !== undefined ? spec.usageExitCode : exitCodeFor(err);
   }
   return flushAndExit(code);
 }

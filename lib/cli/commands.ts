@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   { bin: 'kubectl-kubestellar-deploy', invocation: `${kk} deploy`, summary: 'Deploy kcp and KubeStellar into a Kubernetes cluster with Helm' },
   { bin: 'kubectl-kubestellar-get_internal_kubeconfig', invocation: `${kk} get-internal-kubeconfig`, summary: 'Fetch the kubeconfig for clients inside the hosting cluster' },
   { bin: 'kubectl-kubestellar-get_external_kubeconfig', invocation: `${kk} get-external-kubeconfig`, summary: 'Fetch the kubeconfig for clients outside the hosting cluster' },
+  { bin: 'kubectl-kubestellar-doctor', invocation: `${kk} doctor`, summary: 'Check a KubeStellar setup and say what to fix' },
   { bin: 'kubestellar', invocation: 'kubestellar init|start|stop', summary: 'Finish setup, start and stop the KubeStellar controllers' },
   { bin: 'kubestellar-ensure-kcp-server-creds', invocation: 'kubestellar-ensure-kcp-server-creds', summary: 'Create or re-use the kcp server key and certificate for a domain' },
   { bin: 'wait-and-switch-domain', invocation: 'wait-and-switch-domain', summary: 'Wait for the kcp server, then write a kubeconfig for another domain' },
