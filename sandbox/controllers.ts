@@ -283,23 +283,13 @@ export class Controllers {
             apiVersion: 'tenancy.kcp.io/v1alpha1',
             kind: 'Workspace',
             metadata: { name, annotations: { [MAILBOX_ANNOTATION]: stName } },
-            spec: { type: this.defaultChildType(parent) },
+            // no type, as the real controller: kcp gives root's default child type
+            spec: {},
           },
           { addressedByName: true },
         );
       });
     }
-  }
-
-  /**
-   * The type kcp gives a Workspace created with an empty spec in `cluster`: the
-   * defaultChildWorkspaceType of the parent's own type (root's, for root).
-   */
-  private defaultChildType(cluster: string): { name: string; path: string } {
-    const own = cluster === 'root' ? { name: 'root', path: 'root' } : undefined;
-    const wt = own ? this.core.store.get(this.core.resolveCluster(own.path)?.cluster ?? 'root', GR.workspacetypes, undefined, own.name) : undefined;
-    const d = wt?.spec?.defaultChildWorkspaceType;
-    return d?.name ? { name: d.name, path: d.path ?? 'root' } : { name: 'universal', path: 'root' };
   }
 
   private ensureEdgeBinding(mbCluster: string): void {
