@@ -63,7 +63,8 @@ export async function runPrep(kube: KubeFlags, syncTarget: string, flags: PrepFl
   try {
     let imw = flags.imw;
     if (flags.labels) {
-      await ensureLocation(session, { imw, name: syncTarget, labels: flags.labels, print: toStdout ? info : result });
+      // -s discards ensure location's lines too, as the original's prep-for-cluster
+      await ensureLocation(session, { imw, name: syncTarget, labels: flags.labels, print: flags.silent ? () => {} : toStdout ? info : result });
       imw = session.path;
     }
     const prepared = await prepareSyncer(session, {

@@ -196,6 +196,9 @@ async function ensureEdgeSyncConfig(client: ApiClient, stName: string, dry: bool
     try {
       esc = await client.create(EDGESYNCCONFIGS, { metadata: { name: stName }, spec: {} }, { dryRun: dry });
     } catch (err) {
+      if (isApiError(err, 'NotFound')) {
+        throw new CommandError(`the mailbox workspace ${client.workspace} does not serve edgesyncconfigs.edge.kubestellar.io: the edge APIExport that bind-edge binds lacks the EdgeSyncConfig kind`, err.exitCode);
+      }
       if (!isApiError(err, 'AlreadyExists')) throw err;
       esc = await client.get(EDGESYNCCONFIGS, stName);
     }

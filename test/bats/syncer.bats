@@ -144,22 +144,6 @@ $id"
   # where cores before v0.14 put it
   make_ws espw-old
   kubectl_ws root:espw-old apply -f "$REPO_ROOT/test/bats/fixtures/espw-edge-api.yaml" >/dev/null
-  kubectl_ws root:espw-old apply -f - <<'YAML' >/dev/null
-apiVersion: apis.kcp.io/v1alpha1
-kind: APIResourceSchema
-metadata: {name: v1.edgesyncconfigs.edge.kubestellar.io}
-spec:
-  group: edge.kubestellar.io
-  names: {kind: EdgeSyncConfig, listKind: EdgeSyncConfigList, plural: edgesyncconfigs, singular: edgesyncconfig}
-  scope: Cluster
-  versions:
-  - name: v2alpha1
-    served: true
-    storage: true
-    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-YAML
-  kubectl_ws root:espw-old patch apiexport edge.kubestellar.io --type=json \
-    -p '[{"op":"add","path":"/spec/latestResourceSchemas/-","value":"v1.edgesyncconfigs.edge.kubestellar.io"}]' >/dev/null
   make_ws imw-old
   kubectl_ws root:imw-old apply -f - <<'YAML' >/dev/null
 apiVersion: apis.kcp.io/v1alpha1
