@@ -3,6 +3,7 @@
 // (as v0.14's empty CA data meant), else the CA certificate the server presented.
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import type { Connection } from '../kcp/connection.ts';
+import { CommandError } from '../cli/errors.ts';
 
 export interface SyncerTrust {
   /** base64 PEM for certificate-authority-data; absent: system roots */
@@ -45,7 +46,10 @@ function probe(conn: Connection, timeoutMs: number): Promise<Probe> {
 export async function syncerTrust(conn: Connection, timeoutMs = 10_000): Promise<SyncerTrust> {
   if (conn.ca) return { caData: conn.ca.toString('base64') };
   if (!conn.server.startsWith('https:')) return {};
-  const p = await probe(conn, timeoutMs);
+  const p = await probe(conn, timeoutMs).catch((err: NodeJS.ErrnoException) => {
+    // 7: server unreachable, the suite's code for it
+    throw new CommandError(`cannot read the certificate of ${new URL(conn.server).host}: ${err.code ?? err.message}`, 7);
+  });
   if (p.verified) return { note: 'your kubeconfig has no CA data for the server: the syncer will verify it against its system roots' };
   if (!p.top) return { note: 'your kubeconfig has no CA data and the server presented no certificate: the syncer will verify against its system roots' };
   const subject = p.top.subject?.CN ?? '';
