@@ -3,6 +3,7 @@
 // cores made them children of the ESPW, so both places are looked at, root first.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from '../kcp/client.ts';
+import { isApiError } from '../cli/errors.ts';
 import { APIBINDINGS, WORKSPACES, type KubeObject, type Workspace } from '../kcp/resources.ts';
 import type { WorkspaceSession } from '../kcp/session.ts';
 
@@ -32,7 +33,15 @@ export async function findMailbox(session: WorkspaceSession, name: string, espwP
   const parents = [...new Set(['root', espwPath])];
   const clients = parents.map((p) => session.clientFor(p));
   return poll(async () => {
-    const found = await Promise.all(clients.map((c) => c.find<Workspace>(WORKSPACES, name)));
+    // A parent the user may not read is a place the mailbox is not (found in the other, or reported as missing).
+    const found = await Promise.all(
+      clients.map((c) =>
+        c.find<Workspace>(WORKSPACES, name).catch((err: unknown) => {
+          if (isApiError(err, 'Forbidden')) return undefined;
+          throw err;
+        }),
+      ),
+    );
     const i = found.findIndex((ws) => ws?.status?.phase === 'Ready');
     return i < 0 ? undefined : { path: `${parents[i]}:${name}`, workspace: found[i]! };
   }, timeoutMs);
