@@ -293,6 +293,18 @@ YAML
   assert_output "serviceaccount/$id"
 }
 
+@test "a kubeconfig without CA data for a server the system roots trust: the syncer's kubeconfig has none either, and it is said" {
+  for c in $(kubectl config get-clusters | tail -n +2); do
+    kubectl config unset "clusters.$c.certificate-authority-data" >/dev/null
+  done
+  # the sandbox's CA stands in for a public one: Node's extra roots
+  run --separate-stderr timeout 90 env NODE_EXTRA_CA_CERTS="$SANDBOX_DIR/ca.crt" kubectl kubestellar prep-for-syncer -s --imw root:imw-1 demo1 -o - 
+  assert_success
+  assert_equal "$(printf '%s\n' "$stderr" | head -1)" 'your kubeconfig has no CA data for the server: the syncer will verify it against its system roots'
+  [[ "$output" != *certificate-authority-data* ]]
+  [[ "$output" != *insecure* ]]
+}
+
 @test "the sandbox's mailbox controller: children of root of root's default type; gone with the SyncTarget; orphans deleted" {
   kubectl kubestellar ensure location --imw root:imw-1 short1 k=v >/dev/null
   kubectl config use-context root >/dev/null
