@@ -102,7 +102,7 @@ export class Controllers {
       this.later('bindings', 0, () => this.reconcileBindings());
     }
     if (gr === GR.apiexports && type !== 'DELETED') this.later('exports', 0, () => this.reconcileExports());
-    if (this.opts.mailbox && (gr === EDGE_GR || gr === GR.apibindings || gr === GR.logicalclusters || (gr === GR.workspaces && type === 'DELETED'))) {
+    if (this.opts.mailbox && (gr === EDGE_GR || gr === GR.apibindings || gr === GR.logicalclusters || (gr === GR.workspaces && (type === 'DELETED' || cluster === 'root')))) {
       this.later('mailbox', 50, () => this.reconcileMailboxes());
     }
   }
@@ -264,9 +264,17 @@ export class Controllers {
 
   // ---- KubeStellar's mailbox controller ----
 
+  /**
+   * As v0.14's mailbox controller: for every SyncTarget reachable through the ESPW's
+   * edge export, a child of root named `<its workspace's logical cluster>-mb-<its UID>`
+   * (created with no type, so it gets root's default child type) holding the binding
+   * `bind-edge`; and every child of root whose name splits in two on `-mb-` with no
+   * such SyncTarget is deleted. Mailboxes older cores left under the ESPW are not touched.
+   */
   private reconcileMailboxes(): void {
     const espw = this.core.resolveCluster('root:espw')?.cluster;
     if (!espw) return;
+    const parent = 'root';
     const wanted = new Map<string, { stName: string }>();
     for (const c of this.core.store.clusterNames()) {
       const bound = this.core.store
@@ -274,15 +282,16 @@ export class Controllers {
         .some((b) => b.status?.phase === 'Bound' && b.status.apiExportClusterName === espw && b.spec?.reference?.export?.name === 'edge.kubestellar.io');
       if (!bound) continue;
       for (const st of this.core.store.list(c, EDGE_GR)) {
+        if (st.metadata.deletionTimestamp) continue;
         wanted.set(`${st.metadata.annotations?.[CLUSTER_ANNOTATION] ?? c}-mb-${st.metadata.uid}`, { stName: st.metadata.name });
       }
     }
-    for (const ws of this.core.store.list(espw, GR.workspaces)) {
+    const t = this.core.typeForGR(parent, GR.workspaces)!;
+    for (const ws of this.core.store.list(parent, GR.workspaces)) {
       const name: string = ws.metadata.name;
-      if (!name.includes('-mb-') || ws.metadata.annotations?.[MAILBOX_ANNOTATION] === undefined) continue;
+      if (name.split('-mb-').length !== 2 || ws.metadata.deletionTimestamp) continue;
       if (!wanted.has(name)) {
-        const t = this.core.typeForGR(espw, GR.workspaces)!;
-        this.core.delete(espw, t, undefined, name);
+        this.core.delete(parent, t, undefined, name, { preconditionUid: ws.metadata.uid });
       } else if (ws.status?.phase === 'Ready') {
         this.ensureEdgeBinding(ws.spec.cluster);
       } else {
@@ -290,19 +299,19 @@ export class Controllers {
       }
     }
     for (const [name, { stName }] of wanted) {
-      if (this.core.store.get(espw, GR.workspaces, undefined, name)) continue;
+      if (this.core.store.get(parent, GR.workspaces, undefined, name)) continue;
       this.later(`mailbox-create-${name}`, this.mailboxDelayMs, () => {
-        if (this.core.store.get(espw, GR.workspaces, undefined, name)) return;
-        const t = this.core.typeForGR(espw, GR.workspaces)!;
+        if (this.core.store.get(parent, GR.workspaces, undefined, name)) return;
         this.core.create(
-          espw,
+          parent,
           t,
           undefined,
           {
             apiVersion: 'tenancy.kcp.io/v1alpha1',
             kind: 'Workspace',
             metadata: { name, annotations: { [MAILBOX_ANNOTATION]: stName } },
-            spec: { type: { name: 'universal', path: 'root' } },
+            // no type, as the real controller: kcp gives root's default child type
+            spec: {},
           },
           { addressedByName: true },
         );

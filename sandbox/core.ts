@@ -245,6 +245,20 @@ export class Core {
     return clone(this.store.put(cluster, gr, o, 'ADDED'));
   }
 
+  /** The type a Workspace created with no type in `cluster` gets: the defaultChildWorkspaceType of `cluster`'s own type. */
+  private defaultChildType(cluster: string): { name: string; path: string } {
+    let own: { name?: string; path?: string } | undefined = cluster === 'root' ? { name: 'root', path: 'root' } : undefined;
+    const path = this.pathOf(cluster);
+    const cut = path?.lastIndexOf(':') ?? -1;
+    if (!own && path && cut > 0) {
+      const parent = this.resolveCluster(path.slice(0, cut))?.cluster;
+      own = parent ? this.store.get(parent, GR.workspaces, undefined, path.slice(cut + 1))?.spec?.type : undefined;
+    }
+    const typeCluster = own ? this.resolveCluster(own.path ?? 'root')?.cluster : undefined;
+    const d = typeCluster ? this.store.get(typeCluster, GR.workspacetypes, undefined, own!.name ?? '')?.spec?.defaultChildWorkspaceType : undefined;
+    return d?.name ? { name: d.name, path: d.path ?? 'root' } : { name: 'universal', path: 'root' };
+  }
+
   /** Type-specific defaulting and validation on create (old undefined) and update. */
   private admit(cluster: string, type: ResourceType, o: KObj, old: KObj | undefined, opts: WriteOptions): void {
     const gr = grKey(type.group, type.resource);
@@ -261,7 +275,8 @@ export class Core {
         return;
       }
       o.spec ??= {};
-      const wtype = { name: o.spec.type?.name ?? 'universal', path: o.spec.type?.path ?? 'root' };
+      // As kcp's WorkspaceTypeExists admission: an empty type is the parent type's defaultChildWorkspaceType.
+      const wtype = o.spec.type?.name || o.spec.type?.path ? { name: o.spec.type.name ?? 'universal', path: o.spec.type.path ?? 'root' } : this.defaultChildType(cluster);
       const typeCluster = this.resolveCluster(wtype.path)?.cluster;
       if (!typeCluster || !this.store.get(typeCluster, GR.workspacetypes, undefined, wtype.name)) {
         throw invalid('Workspace', 'tenancy.kcp.io', o.metadata.name, [

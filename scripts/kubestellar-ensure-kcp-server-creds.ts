@@ -16,7 +16,9 @@ Works in the easy-rsa PKI at ./pki (created if absent, with its CA). The server
 certificate has exactly one SubjectAlternativeName, DNS:DOMAIN, and is kept at
 pki/issued/kcp-DNS-DOMAIN.crt with its key at pki/private/kcp-DNS-DOMAIN.key. Existing
 credentials are re-used when their SAN is right, the current CA signed them, they have
-not expired and the key matches; otherwise they are re-issued.
+not expired and the key matches; so are such credentials that KubeStellar v0.14 made
+(pki/issued/kcp-server-HASH.crt, pki/private/kcp-server-HASH.key); otherwise ours are
+(re-)issued.
 
 Progress goes to stderr. stdout gets one line of three shell-quoted absolute paths: the
 CA certificate, the server certificate and the server key, as in

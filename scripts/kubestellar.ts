@@ -8,15 +8,6 @@ import { summaryOf } from '../lib/cli/commands.ts';
 const SUBCOMMANDS = ['init', 'start', 'stop'] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
-/** Which subcommands each flag means something for (the reference's rules). */
-const MEANINGFUL: Record<string, readonly Sub[]> = {
-  'log-folder': ['start'],
-  'local-kcp': ['init', 'start'],
-  'ensure-imw': ['init', 'start'],
-  'ensure-wmw': ['init', 'start'],
-  timeout: ['init', 'start'],
-};
-
 await runCommand(
   {
     name: 'kubestellar',
@@ -29,7 +20,10 @@ start  stops the controllers this suite started, does init, then launches
        mailbox-controller, kubestellar-where-resolver and placement-translator (from PATH).
 stop   stops the controllers that start launched (tracked by pid files in
        $KUBESTELLAR_RUN_DIR, default ~/.kubestellar/run). The ESPW is left as it is.
-Flags may come before and after the subcommand.`,
+Flags may come before and after the subcommand; every flag is accepted with every
+subcommand and ignored where it means nothing (as the original). If several subcommand
+words are given, the last one wins. --ensure-imw/--ensure-wmw items are taken relative
+to root (imw9 and root:imw9 are the same).`,
     flags: {
       'log-folder': { type: 'string', value: 'DIR', description: 'where the controllers log (start only; default ./kubestellar-logs)' },
       'local-kcp': { type: 'boolValue', description: 'expect a local process named kcp (init, start; default true)' },
@@ -37,16 +31,13 @@ Flags may come before and after the subcommand.`,
       'ensure-wmw': { type: 'string', value: 'PATHS', description: 'workload management workspaces, comma-separated (default root:wmw1; "" for none)' },
       timeout: { type: 'string', value: 'DURATION', description: 'give up waiting for the server after DURATION (default: wait forever)' },
     },
-    positionals: { min: 1, max: 1, names: 'subcommand (init, start or stop)' },
+    positionals: { min: 1, names: 'subcommand (init, start or stop)' },
   },
-  async ({ positionals: [raw], flags }) => {
-    if (!SUBCOMMANDS.includes(raw as Sub)) throw new UsageError(`unknown subcommand ${JSON.stringify(raw)}; expected init, start or stop`);
-    const sub = raw as Sub;
-    for (const [flag, subs] of Object.entries(MEANINGFUL)) {
-      if ((flags as Record<string, unknown>)[flag] !== undefined && !subs.includes(sub)) {
-        throw new UsageError(`the --${flag} flag is not meaningful for the ${sub} subcommand`);
-      }
-    }
+  async ({ positionals, flags }) => {
+    const unknown = positionals.find((p) => !SUBCOMMANDS.includes(p as Sub));
+    if (unknown !== undefined) throw new UsageError(`unknown subcommand ${JSON.stringify(unknown)}; expected init, start or stop`);
+    // The last subcommand word wins, as in the original.
+    const sub = positionals[positionals.length - 1] as Sub;
     const { main } = await import('../lib/kubestellar/kubestellar-main.ts');
     return main(sub, {
       logFolder: flags['log-folder'],

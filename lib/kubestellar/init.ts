@@ -19,7 +19,6 @@ import {
 import { parentOf, typeString, isValidPath, parseType, type WorkspaceNavigator } from '../kcp/workspace.ts';
 import {
   EDGE_EXPORT,
-  TMC_WORKLOAD_RESOURCES,
   WORKLOAD_EXPORTS,
   canonicalJson,
   edgeSchemas,
@@ -31,6 +30,7 @@ export const ESPW_PATH = 'root:espw';
 export const COMPUTE_PATH = 'root:compute';
 export const BIND_ROLE = 'compute:apiexport:kubernetes-extended:bind';
 export const MAXIMAL_ROLE = 'compute:apiexport:kubernetes:maximal-permission-policy-extended';
+export const MAXIMAL_BINDING = 'compute:authenticated:apiexport:kubernetes:maximal-permission-policy-extended';
 export const BINDING_GROUP = 'apis.kcp.io:binding:system:authenticated';
 
 export type Print = (line: string) => void;
@@ -179,9 +179,10 @@ async function ensureExport(c: ApiClient, name: string, schemaNames: string[], o
   return true;
 }
 
-/** Ensures the ESPW `root:espw` (type organization) and its `edge.kubestellar.io` export with the seven kinds. */
+/** Ensures the ESPW `root:espw` and its `edge.kubestellar.io` export with the seven kinds. */
 export async function ensureEspw(root: ApiClient, opts: { print: Print }): Promise<{ changed: boolean }> {
-  await ensureWorkspace(root, ESPW_PATH, { type: 'root:organization', print: opts.print });
+  // No type, as the original's `kubectl ws create espw`: kcp gives root's default child type.
+  await ensureWorkspace(root, ESPW_PATH, { print: opts.print });
   const espw = root.forWorkspace(ESPW_PATH);
   const schemas = edgeSchemas();
   const [listed, current] = await Promise.all([espw.list(APIRESOURCESCHEMAS), espw.find<APIExport>(APIEXPORTS, EDGE_EXPORT)]);
@@ -192,36 +193,51 @@ export async function ensureEspw(root: ApiClient, opts: { print: Print }): Promi
 
 // ---- root:compute ----
 
-/** The RBAC objects init adds to root:compute. */
+/** The export names init's bind role covers: v0.14's namespaced exports only. */
+const BINDABLE_EXPORTS = ['apps', 'autoscaling', 'batch', 'core.k8s.io', 'discovery.k8s.io', 'networking.k8s.io', 'policy', 'storage.k8s.io'];
+/** The maximal-permission-policy role's groups and resources, as v0.14 lists them. */
+const MAXIMAL_GROUPS = ['', 'apps', 'networking.k8s.io', 'autoscaling', 'batch', 'discovery.k8s.io', 'policy', 'storage.k8s.io'];
+const MAXIMAL_RESOURCES = [
+  'services', 'pods', 'ingresses', 'deployments', 'cronjobs', 'csistoragecapacities', 'daemonsets', 'endpoints', 'endpointslices',
+  'horizontalpodautoscalers', 'jobs', 'networkpolicies', 'persistentvolumeclaims', 'poddisruptionbudgets', 'podtemplates',
+  'replicasets', 'replicationcontrollers', 'statefulsets',
+];
+const SCALABLE = new Set(['deployments', 'replicasets', 'replicationcontrollers', 'statefulsets']);
+
+/**
+ * The RBAC objects init adds to root:compute, with v0.14's names and rules, so that a
+ * core the original set up already has exactly these: every authenticated user may
+ * bind the namespaced kube exports, and bound workloads' /status and /scale are writable.
+ */
 export function computeRbac(): { roles: ClusterRole[]; bindings: ClusterRoleBinding[] } {
-  const byGroup = new Map<string, Set<string>>();
-  const add = (group: string, resource: string) => {
-    if (!byGroup.has(group)) byGroup.set(group, new Set());
-    byGroup.get(group)!.add(resource);
-  };
-  for (const r of TMC_WORKLOAD_RESOURCES) add(r.group, r.resource);
-  for (const e of WORKLOAD_EXPORTS) for (const k of e.kinds) add(e.group, k.plural);
-  const maximalRules: ClusterRole['rules'] = [...byGroup.entries()].map(([group, set]) => ({
-    apiGroups: [group],
-    resources: [...set].flatMap((r) => [r, `${r}/status`, `${r}/scale`]),
-    verbs: ['*'],
-  }));
-  const bindRules: ClusterRole['rules'] = [
-    { apiGroups: ['apis.kcp.io'], resources: ['apiexports'], resourceNames: ['kubernetes', ...WORKLOAD_EXPORTS.map((e) => e.name)], verbs: ['bind'] },
+  const sub = MAXIMAL_RESOURCES.flatMap((r) => [`${r}/status`, ...(SCALABLE.has(r) ? [`${r}/scale`] : [])]);
+  const maximalRules: ClusterRole['rules'] = [
+    { apiGroups: MAXIMAL_GROUPS, resources: MAXIMAL_RESOURCES, verbs: ['*'] },
+    { apiGroups: MAXIMAL_GROUPS, resources: sub, verbs: ['get', 'list', 'watch', 'update', 'patch'] },
   ];
+  const bindRules: ClusterRole['rules'] = [{ apiGroups: ['apis.kcp.io'], resources: ['apiexports'], resourceNames: BINDABLE_EXPORTS, verbs: ['bind'] }];
   const role = (name: string, rules: ClusterRole['rules']): ClusterRole => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules });
-  const binding = (name: string): ClusterRoleBinding => ({
+  const binding = (name: string, roleName: string): ClusterRoleBinding => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: BINDING_GROUP }],
   });
-  return { roles: [role(BIND_ROLE, bindRules), role(MAXIMAL_ROLE, maximalRules)], bindings: [binding(BIND_ROLE), binding(MAXIMAL_ROLE)] };
+  return {
+    roles: [role(BIND_ROLE, bindRules), role(MAXIMAL_ROLE, maximalRules)],
+    bindings: [binding(BIND_ROLE, BIND_ROLE), binding(MAXIMAL_BINDING, MAXIMAL_ROLE)],
+  };
 }
 
+// RBAC lists are sets: compare them sorted, so a role the original wrote in its own order matches.
+const sorted = (xs: readonly string[] = []) => [...xs].sort();
 const normRules = (rules: ClusterRole['rules'] = []) =>
-  canonicalJson(rules.map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], resourceNames: r.resourceNames ?? [], verbs: r.verbs ?? [] })));
+  canonicalJson(
+    rules
+      .map((r) => canonicalJson({ apiGroups: sorted(r.apiGroups), resources: sorted(r.resources), resourceNames: sorted(r.resourceNames), verbs: sorted(r.verbs) }))
+      .sort(),
+  );
 const normSubjects = (subjects: ClusterRoleBinding['subjects'] = []) =>
   canonicalJson(subjects.map((x) => ({ apiGroup: x.apiGroup ?? '', kind: x.kind, name: x.name, namespace: x.namespace ?? '' })));
 
@@ -281,7 +297,8 @@ export async function augmentCompute(root: ApiClient, opts: { print?: Print } = 
   ]);
   // Exports after their schemas, so an export never names a schema that is missing.
   const exported = await Promise.all(
-    all.map(({ e, schemas }) => ensureExport(compute, e.name, schemas.map((sc) => sc.metadata.name), { maximal: true, existing: exports.get(e.name) ?? null })),
+    // No maximal permission policy on these, as in v0.14 (kcp's own `kubernetes` export has one).
+    all.map(({ e, schemas }) => ensureExport(compute, e.name, schemas.map((sc) => sc.metadata.name), { existing: exports.get(e.name) ?? null })),
   );
   return { changed: [...results, ...exported].some(Boolean) };
 }
@@ -326,8 +343,8 @@ export async function ensureBinding(c: ApiClient, name: string, exportPath: stri
 
 /** Ensures the inventory management workspace at `path`, bound to the edge API of the ESPW. */
 export async function ensureImw(root: ApiClient, path: string, opts: { print: Print; warn?: Print }): Promise<{ changed: boolean }> {
-  // As in the walkthrough, an IMW directly under root is an organization.
-  await ensureWorkspace(root, path, { type: parentOf(path) === 'root' ? 'root:organization' : undefined, print: opts.print });
+  // No type, as the original: the parent's default child type (an organization under root).
+  await ensureWorkspace(root, path, { print: opts.print });
   const imw = root.forWorkspace(path);
   const changed = await ensureBinding(imw, EDGE_EXPORT, ESPW_PATH, EDGE_EXPORT);
   if (!(await waitBound(imw, EDGE_EXPORT))) (opts.warn ?? opts.print)(`APIBinding ${EDGE_EXPORT} in ${path} is not bound yet`);
@@ -351,9 +368,17 @@ export interface InitOptions {
   finalRoot?: boolean;
 }
 
-/** Splits a --ensure-imw/--ensure-wmw value: comma-separated paths, blanks dropped. */
+/**
+ * Splits a --ensure-imw/--ensure-wmw value: comma-separated, blanks dropped, each item
+ * taken relative to root after one leading `root:` is stripped (as v0.14 does), so
+ * `imw9` and `root:imw9` both mean root:imw9.
+ */
 export function parsePathList(raw: string, flag: string): string[] {
-  const paths = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const paths = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => `root:${p.startsWith('root:') ? p.slice('root:'.length) : p}`);
   for (const p of paths) {
     if (!isValidPath(p) || !p.includes(':') || !p.startsWith('root:')) throw new CommandError(`${flag}: ${JSON.stringify(p)} is not a workspace path like root:name`);
   }

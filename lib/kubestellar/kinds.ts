@@ -4,7 +4,6 @@
 // schemas of the APIResourceSchemas are generated from these descriptions, and the
 // TypeScript types of the KubeStellar objects are inferred from the same values, so
 // the two cannot drift apart.
-import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kcp/resources.ts';
 
 // ---- a small schema language with inferred TypeScript types ----
@@ -389,10 +388,35 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** v0.14's APIResourceSchema name prefixes: the ESPW's kinds by plural, the kube exports' default and exceptions. */
+const EDGE_SCHEMA_PREFIX: Readonly<Record<string, string>> = {
+  customizers: 'v231005-c6f7728ef',
+  edgesyncconfigs: 'v231005-c6f7728ef',
+  locations: 'v231005-c6f7728ef',
+  singleplacementslices: 'v231005-c6f7728ef',
+  syncerconfigs: 'v231005-c6f7728ef',
+  synctargets: 'v231020-4e62eaf7',
+  edgeplacements: 'v231026-b37310b41',
+};
+const KUBE_SCHEMA_PREFIX: Readonly<Record<string, string>> = {
+  'jobs.batch': 'v230615-6e3cae39',
+  'apiservices.apiregistration.k8s.io': 'v231009-f17ee17a4',
+};
+
 /**
- * The APIResourceSchema for a kind. Schemas are immutable in kcp, so the name carries a
- * digest of the content (`ks<10 hex>.<plural>.<group or core>`): a changed description
- * yields a new schema and the export is moved to it; an unchanged one is left alone.
+ * The name v0.14 gives the schema of `plural` in `group` (`<prefix>.<plural>.<group or core>`),
+ * so that init on a core the original set up finds its schemas and adds none.
+ */
+export function schemaName(group: string, plural: string): string {
+  const gr = `${plural}.${group || 'core'}`;
+  const prefix = group === EDGE_GROUP ? EDGE_SCHEMA_PREFIX[plural] : (KUBE_SCHEMA_PREFIX[gr] ?? 'v230615-d48020c8');
+  if (!prefix) throw new Error(`no v0.14 schema name for ${gr}`);
+  return `${prefix}.${gr}`;
+}
+
+/**
+ * The APIResourceSchema for a kind, under v0.14's name for it. Schemas are immutable in
+ * kcp: one of that name already present (the original's, or ours) is left alone.
  */
 export function resourceSchema(group: string, version: string, d: KindDescription): APIResourceSchema {
   const sub: APIResourceSchema['spec']['versions'][number]['subresources'] = {};
@@ -416,11 +440,10 @@ export function resourceSchema(group: string, version: string, d: KindDescriptio
       },
     ],
   };
-  const digest = createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 10);
   return {
     apiVersion: 'apis.kcp.io/v1alpha1',
     kind: 'APIResourceSchema',
-    metadata: { name: `ks${digest}.${d.plural}.${group || 'core'}` },
+    metadata: { name: schemaName(group, d.plural) },
     spec,
   };
 }

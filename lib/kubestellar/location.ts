@@ -36,6 +36,25 @@ export function apiBinding(name: string, exportPath: string, exportName: string)
   };
 }
 
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The APIBinding as `kubectl apply -f` of its manifest leaves it: carrying the
+ * last-applied-configuration annotation (kubectl's compact JSON of the manifest, keys
+ * sorted, an empty annotations map, a trailing newline), so that a later
+ * `kubectl apply` by the user computes its three-way merge against it.
+ */
+export function appliedApiBinding(name: string, exportPath: string, exportName: string): ApiBinding {
+  const b = apiBinding(name, exportPath, exportName);
+  const manifest = {
+    apiVersion: b.apiVersion,
+    kind: b.kind,
+    metadata: { annotations: {}, name },
+    spec: { reference: { export: { name: exportName, path: exportPath } } },
+  };
+  return { ...b, metadata: { name, annotations: { [LAST_APPLIED]: JSON.stringify(manifest) + '\n' } } };
+}
+
 /** Polls an APIBinding until it is Bound. */
 export async function waitBound(client: ApiClient, name: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

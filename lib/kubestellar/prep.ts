@@ -1,14 +1,19 @@
-// The command side of prep-for-syncer and prep-for-cluster: where lines go, writing the
-// manifest (atomically, mode 0600: it holds a token), and restoring the workspace the
-// user started in, also after a failure.
+// The command side of prep-for-syncer and prep-for-cluster: where lines go, checking
+// the output path before anything is created, writing the manifest (atomically, mode
+// 0600: it holds a token), and restoring the workspace the user started in, also after
+// a failure.
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { result, info } from '../cli/output.ts';
+import { CommandError } from '../cli/errors.ts';
 import type { KubeFlags } from '../cli/args.ts';
 import { writeFileAtomic } from '../util/fsutil.ts';
 import { connect } from '../kcp/client.ts';
 import { openNavigator } from '../kcp/workspace.ts';
 import { WorkspaceSession } from '../kcp/session.ts';
 import { ensureLocation } from './location.ts';
-import { prepareSyncer, wroteMessage, DEFAULT_SYNCER_IMAGE } from './syncer.ts';
+import { prepareSyncer, wroteMessage, defaultSyncerImage } from './syncer.ts';
+import { syncerTrust } from './syncer-trust.ts';
 
 export interface PrepFlags {
   imw?: string;
@@ -26,26 +31,48 @@ const envSeconds = (name: string): number | undefined => {
   return process.env[name] && Number.isFinite(v) && v >= 0 ? v * 1000 : undefined;
 };
 
+/** Refuses an output path the manifest could not be written to, before any object is made. */
+export function checkOutputPath(output: string): void {
+  if (output === '') throw new CommandError('-o needs a file name (or - for stdout)');
+  if (output === '-') return;
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'dir' : 'file';
+    } catch {
+      return 'none';
+    }
+  };
+  if (kind(output) === 'dir') throw new CommandError(`cannot write the manifest to ${output}: it is a directory`);
+  const dir = dirname(output);
+  if (kind(dir) !== 'dir') throw new CommandError(`cannot write the manifest to ${output}: directory ${dir} does not exist`);
+}
+
 export async function runPrep(kube: KubeFlags, syncTarget: string, flags: PrepFlags): Promise<void> {
+  const output = flags.output ?? `${syncTarget}-syncer.yaml`;
+  checkOutputPath(output);
   const client = await connect(kube);
   const nav = await openNavigator(client);
   const session = new WorkspaceSession(nav, flags.dryRun);
-  const output = flags.output ?? `${syncTarget}-syncer.yaml`;
   const toStdout = output === '-';
+  // Decided before anything is created: a failing probe leaves nothing behind.
+  const trust = flags.dryRun ? {} : await syncerTrust(client.conn);
+  if (trust.note) info(trust.note);
   // kubectl ws lines go to stdout like the original's, unless stdout carries the manifest
   const printWs = flags.silent ? () => {} : toStdout ? info : result;
   const original = nav.current;
   try {
     let imw = flags.imw;
     if (flags.labels) {
-      await ensureLocation(session, { imw, name: syncTarget, labels: flags.labels, print: toStdout ? info : result });
+      // -s discards ensure location's lines too, as the original's prep-for-cluster
+      await ensureLocation(session, { imw, name: syncTarget, labels: flags.labels, print: flags.silent ? () => {} : toStdout ? info : result });
       imw = session.path;
     }
     const prepared = await prepareSyncer(session, {
       imw,
       espw: flags.espw ?? 'root:espw',
       syncTarget,
-      image: flags.syncerImage ?? DEFAULT_SYNCER_IMAGE,
+      image: flags.syncerImage ?? defaultSyncerImage(),
+      caData: trust.caData,
       printWs,
       info,
       mailboxTimeoutMs: envSeconds('KUBESTELLAR_MAILBOX_WAIT_SECONDS'),

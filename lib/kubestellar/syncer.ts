@@ -1,16 +1,19 @@
 // prep-for-syncer, natively: find the SyncTarget's mailbox workspace (made by the
-// mailbox controller), give the syncer an identity and RBAC there, wait for its token,
-// and build the WEC manifest (seven objects). Manifest building is pure and separate.
+// mailbox controller), give the syncer an identity and RBAC there (owned by the
+// EdgeSyncConfig named after the SyncTarget, as v0.14's generator does), wait for its
+// token, and build the WEC manifest (seven objects). Manifest building is pure and separate.
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
 import type { ApiClient } from '../kcp/client.ts';
-import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, WORKSPACES, type KubeObject, type Workspace } from '../kcp/resources.ts';
+import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, type KubeObject, type ResourceType } from '../kcp/resources.ts';
 import type { Print, WorkspaceSession } from '../kcp/session.ts';
 import { EDGE_EXPORT } from './location.ts';
+import { findMailbox, poll, waitEdgeBinding, MAILBOX_ANNOTATION } from './mailbox.ts';
 
-export const DEFAULT_SYNCER_IMAGE = 'quay.io/kubestellar/syncer:latest';
-export const MAILBOX_ANNOTATION = 'edge.kubestellar.io/sync-target-name';
+export { MAILBOX_ANNOTATION };
+export { defaultSyncerImage } from './syncer-image.ts';
+
+export const EDGESYNCCONFIGS: ResourceType = { group: 'edge.kubestellar.io', version: 'v2alpha1', resource: 'edgesyncconfigs', kind: 'EdgeSyncConfig', namespaced: false };
 const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 const KCP_NAMESPACE = 'default';
@@ -27,7 +30,7 @@ export interface ManifestInput {
   syncTargetUid: string;
   /** scheme://host:port of the core */
   serverUrl: string;
-  /** base64 PEM of the CA, when the connection has one */
+  /** base64 PEM of the CA; absent: the syncer trusts its system roots (never verification off) */
   caData?: string;
   token: string;
   image: string;
@@ -42,7 +45,7 @@ export function syncerKubeconfig(input: ManifestInput): Record<string, unknown> 
       {
         name: 'default-cluster',
         cluster: {
-          ...(input.caData ? { 'certificate-authority-data': input.caData } : { 'insecure-skip-tls-verify': true }),
+          ...(input.caData ? { 'certificate-authority-data': input.caData } : {}),
           server: input.serverUrl,
         },
       },
@@ -70,7 +73,10 @@ export function manifestObjects(input: ManifestInput, kubeconfigText: string): K
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: id },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+      rules: [
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'clusterrolebindings'], verbs: ['*'] },
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -139,12 +145,9 @@ export async function renderManifest(input: ManifestInput): Promise<string> {
     .join('');
 }
 
-/** The mailbox workspace's rules: the SyncTarget's sync, apiresourceimports, and the workload objects. */
-export function mailboxRules(syncTargetName: string): Record<string, unknown>[] {
+/** The syncer's rules in its mailbox workspace, as v0.14's generator writes them. */
+export function mailboxRules(): Record<string, unknown>[] {
   return [
-    { apiGroups: ['edge.kubestellar.io'], resources: ['synctargets'], resourceNames: [syncTargetName], verbs: ['sync', 'get', 'list', 'watch', 'update', 'patch'] },
-    { apiGroups: ['edge.kubestellar.io'], resources: ['synctargets/status'], resourceNames: [syncTargetName], verbs: ['get', 'update', 'patch'] },
-    { apiGroups: ['apiresource.kcp.io'], resources: ['apiresourceimports'], verbs: ['*'] },
     { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
     { nonResourceURLs: ['/'], verbs: ['access'] },
   ];
@@ -161,6 +164,8 @@ export interface PrepOptions {
   info: Print;
   mailboxTimeoutMs?: number;
   tokenTimeoutMs?: number;
+  /** base64 PEM CA for the syncer's kubeconfig (see syncerTrust); absent: system roots */
+  caData?: string;
 }
 
 export interface Prepared {
@@ -170,53 +175,82 @@ export interface Prepared {
   manifest?: string;
 }
 
-async function poll<T>(what: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const v = await what();
-    if (v !== undefined) return v;
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    await sleep(Math.min(delay, left));
-  }
-}
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Ensures SA, ClusterRole, ClusterRoleBinding and token Secret in the mailbox workspace; returns the token. */
+interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+type Owned = KubeObject;
+const ownersOf = (o: Owned | undefined) => (o?.metadata.ownerReferences ?? []) as OwnerRef[];
+const ownedBy = (o: Owned | undefined, ref: OwnerRef) => ownersOf(o).some((r) => r.uid === ref.uid);
+/** The object's owner references with `ref` added (v0.14 adds it when its UID is absent). */
+const withOwner = (o: Owned | undefined, ref: OwnerRef): OwnerRef[] => [...ownersOf(o).filter((r) => r.uid !== ref.uid), ref];
+
+/** The EdgeSyncConfig named after the SyncTarget in the mailbox workspace: found or created; it owns the syncer's identity. */
+async function ensureEdgeSyncConfig(client: ApiClient, stName: string, dry: boolean): Promise<OwnerRef> {
+  let esc = await client.find(EDGESYNCCONFIGS, stName);
+  if (!esc) {
+    try {
+      esc = await client.create(EDGESYNCCONFIGS, { metadata: { name: stName }, spec: {} }, { dryRun: dry });
+    } catch (err) {
+      if (isApiError(err, 'NotFound')) {
+        throw new CommandError(`the mailbox workspace ${client.workspace} does not serve edgesyncconfigs.edge.kubestellar.io: the edge APIExport that bind-edge binds lacks the EdgeSyncConfig kind`, err.exitCode);
+      }
+      if (!isApiError(err, 'AlreadyExists')) throw err;
+      esc = await client.get(EDGESYNCCONFIGS, stName);
+    }
+  }
+  return { apiVersion: `${EDGESYNCCONFIGS.group}/${EDGESYNCCONFIGS.version}`, kind: EDGESYNCCONFIGS.kind, name: stName, uid: esc.metadata.uid ?? '' };
+}
+
+/** Ensures SA, ClusterRole, ClusterRoleBinding and token Secret in the mailbox workspace, each owned by the EdgeSyncConfig; returns the token. */
 async function ensureIdentity(client: ApiClient, id: string, stName: string, dry: boolean, info: Print, tokenTimeoutMs: number): Promise<string | undefined> {
   const ns = KCP_NAMESPACE;
+  const owner = await ensureEdgeSyncConfig(client, stName, dry);
   const [sa, cr, crb, secret] = await Promise.all([
-    client.find(SERVICEACCOUNTS, id, ns),
-    client.find<KubeObject & { rules?: unknown }>(CLUSTERROLES, id),
-    client.find<KubeObject & { roleRef?: unknown; subjects?: unknown }>(CLUSTERROLEBINDINGS, id),
-    client.find<KubeObject & { data?: Record<string, string> }>(SECRETS, `${id}-token`, ns),
+    client.find<Owned>(SERVICEACCOUNTS, id, ns),
+    client.find<Owned & { rules?: unknown }>(CLUSTERROLES, id),
+    client.find<Owned & { roleRef?: unknown; subjects?: unknown }>(CLUSTERROLEBINDINGS, id),
+    client.find<Owned & { data?: Record<string, string> }>(SECRETS, `${id}-token`, ns),
   ]);
   const mark = dry ? ' (dry run)' : '';
+  const opts = { dryRun: dry };
   if (!sa) {
     info(`Creating service account ${JSON.stringify(id)}${mark}`);
-    await client.create(SERVICEACCOUNTS, { metadata: { name: id, namespace: ns } }, { dryRun: dry });
+    await client.create(SERVICEACCOUNTS, { metadata: { name: id, namespace: ns, ownerReferences: [owner] } }, opts);
+  } else if (!ownedBy(sa, owner)) {
+    info(`Updating service account ${JSON.stringify(id)}.${mark}`);
+    await client.patch(SERVICEACCOUNTS, id, { metadata: { ownerReferences: withOwner(sa, owner) } }, { namespace: ns, ...opts });
   }
-  const rules = mailboxRules(stName);
+  const rules = mailboxRules();
+  const roleLines = (verb: string) =>
+    `${verb} cluster role ${JSON.stringify(id)} to give service account ${JSON.stringify(id)}${mark}\n\n 1. write and sync access to the synctarget ${JSON.stringify(id)}\n 2. write access to apiresourceimports.\n`;
   if (!cr) {
-    info(`Creating cluster role ${JSON.stringify(id)} to give service account ${JSON.stringify(id)}${mark}\n\n 1. write and sync access to the synctarget ${JSON.stringify(id)}\n 2. write access to apiresourceimports.\n`);
-    await client.create(CLUSTERROLES, { metadata: { name: id }, rules }, { dryRun: dry });
-  } else if (!same(cr.rules, rules)) {
-    info(`Updating cluster role ${JSON.stringify(id)} to give service account ${JSON.stringify(id)}${mark}\n\n 1. write and sync access to the synctarget ${JSON.stringify(id)}\n 2. write access to apiresourceimports.\n`);
-    await client.update(CLUSTERROLES, { ...cr, rules }, { dryRun: dry });
+    info(roleLines('Creating'));
+    await client.create(CLUSTERROLES, { metadata: { name: id, ownerReferences: [owner] }, rules }, opts);
+  } else if (!same(cr.rules, rules) || !ownedBy(cr, owner)) {
+    info(roleLines('Updating'));
+    await client.update(CLUSTERROLES, { ...cr, metadata: { ...cr.metadata, ownerReferences: withOwner(cr, owner) }, rules }, opts);
   }
   const roleRef = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: id };
   const subjects = [{ kind: 'ServiceAccount', name: id, namespace: ns }];
   info(`Creating or updating cluster role binding ${JSON.stringify(id)} to bind service account ${JSON.stringify(id)} to cluster role ${JSON.stringify(id)}.${mark}\n`);
-  if (!crb) await client.create(CLUSTERROLEBINDINGS, { metadata: { name: id }, roleRef, subjects }, { dryRun: dry });
-  else if (!same(crb.subjects, subjects) || !same(crb.roleRef, roleRef)) await client.update(CLUSTERROLEBINDINGS, { ...crb, roleRef, subjects }, { dryRun: dry });
+  if (!crb) await client.create(CLUSTERROLEBINDINGS, { metadata: { name: id, ownerReferences: [owner] }, roleRef, subjects }, opts);
+  else if (!same(crb.subjects, subjects) || !same(crb.roleRef, roleRef) || !ownedBy(crb, owner)) {
+    await client.update(CLUSTERROLEBINDINGS, { ...crb, metadata: { ...crb.metadata, ownerReferences: withOwner(crb, owner) }, roleRef, subjects }, opts);
+  }
 
   if (!secret) {
     await client.create(
       SECRETS,
-      { metadata: { name: `${id}-token`, namespace: ns, annotations: { [SA_NAME_ANNOTATION]: id } }, type: SA_TOKEN_TYPE },
-      { dryRun: dry },
+      { metadata: { name: `${id}-token`, namespace: ns, annotations: { [SA_NAME_ANNOTATION]: id }, ownerReferences: [owner] }, type: SA_TOKEN_TYPE },
+      opts,
     );
+  } else if (!ownedBy(secret, owner)) {
+    await client.patch(SECRETS, `${id}-token`, { metadata: { ownerReferences: withOwner(secret, owner) } }, { namespace: ns, ...opts });
   }
   if (dry) return undefined;
   const tokenOf = (s?: { data?: Record<string, string> }) => (s?.data?.token ? Buffer.from(s.data.token, 'base64').toString('utf8') : undefined);
@@ -225,10 +259,16 @@ async function ensureIdentity(client: ApiClient, id: string, stName: string, dry
   return token;
 }
 
+/** Exit status when the mailbox workspace never appears (v0.14's prep-for-syncer). */
+export const NO_MAILBOX_EXIT = 5;
+/** Exit status when --espw names a workspace without the edge APIExport. */
+export const NOT_ESPW_EXIT = 2;
+
 /**
- * Moves to the IMW (when given), reads the SyncTarget, moves to the ESPW, waits for the
- * mailbox workspace and enters it, ensures the syncer's identity there, and renders the
- * manifest. The caller restores the starting workspace.
+ * Moves to the IMW (when given), reads the SyncTarget, moves to the ESPW and checks it
+ * is one, moves to root, waits for the mailbox workspace (a child of root as v0.14 makes
+ * it, or of the ESPW as older cores did) and enters it, ensures the syncer's identity
+ * there, and renders the manifest. The caller restores the starting workspace.
  */
 export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions): Promise<Prepared> {
   const dry = session.dryRun;
@@ -243,27 +283,30 @@ export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions
 
   await session.enter(opts.espw, opts.printWs);
   const espwPath = session.path;
-  const espw = session.client;
-  if (!(await espw.find(APIEXPORTS, EDGE_EXPORT))) {
-    throw new CommandError(`it looks like ${JSON.stringify(espwPath)} is not the edge service provider workspace: it has no APIExport ${JSON.stringify(EDGE_EXPORT)}`);
+  if (!(await session.client.find(APIEXPORTS, EDGE_EXPORT))) {
+    throw new CommandError(`it looks like ${JSON.stringify(espwPath)} is not the edge service provider workspace: it has no APIExport ${JSON.stringify(EDGE_EXPORT)}`, NOT_ESPW_EXIT);
   }
+  await session.enter('root', opts.printWs);
   const timeoutMs = dry ? 0 : (opts.mailboxTimeoutMs ?? 70_000);
-  const mb = await poll(async () => {
-    const ws = await espw.find<Workspace>(WORKSPACES, mbName);
-    return ws?.status?.phase === 'Ready' ? ws : undefined;
-  }, timeoutMs);
-  if (!mb) {
-    throw new ApiError(
-      'Timeout',
-      `did not find the mailbox workspace ${JSON.stringify(`${espwPath}:${mbName}`)} for SyncTarget ${JSON.stringify(opts.syncTarget)}${dry ? '' : ` within ${Math.round(timeoutMs / 1000)} s`}; is the mailbox controller running?`,
+  const deadline = Date.now() + timeoutMs;
+  const found = await findMailbox(session, mbName, espwPath, timeoutMs);
+  if (!found) {
+    throw new CommandError(
+      `did not find the mailbox workspace ${JSON.stringify(mbName)} in root or ${JSON.stringify(espwPath)} for SyncTarget ${JSON.stringify(opts.syncTarget)}${dry ? '' : ` within ${Math.round(timeoutMs / 1000)} s`}; is the mailbox controller running?`,
+      NO_MAILBOX_EXIT,
     );
   }
-  const annotated = mb.metadata.annotations?.[MAILBOX_ANNOTATION];
+  const annotated = found.workspace.metadata.annotations?.[MAILBOX_ANNOTATION];
   if (annotated !== undefined && annotated !== opts.syncTarget) {
     throw new CommandError(`mailbox workspace ${JSON.stringify(mbName)} is annotated for SyncTarget ${JSON.stringify(annotated)}, not ${JSON.stringify(opts.syncTarget)}`);
   }
-  await session.enter(mbName, opts.printWs);
+  // From root by name, as `kubectl ws NAME` (its line shows the type); an older core's by path.
+  await session.enter(found.path === `root:${mbName}` ? mbName : found.path, opts.printWs);
   const mailboxPath = session.path;
+  // The EdgeSyncConfig kind reaches the mailbox through the controller's bind-edge binding.
+  if (!(await waitEdgeBinding(session.client, dry ? 0 : Math.max(deadline - Date.now(), 5_000)))) {
+    throw new CommandError(`the mailbox workspace ${JSON.stringify(mailboxPath)} has no bound APIBinding "bind-edge"; is the mailbox controller running?`, NO_MAILBOX_EXIT);
+  }
   const id = syncerId(opts.syncTarget, uid);
   const token = await ensureIdentity(session.client, id, opts.syncTarget, dry, opts.info, opts.tokenTimeoutMs ?? 20_000);
   if (dry || token === undefined) return { syncerId: id, mailboxPath };
@@ -271,17 +314,15 @@ export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions
   const conn = session.client.conn;
   const u = new URL(conn.server);
   const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-  const manifest = await renderManifest(
-    {
-      syncerId: id,
-      syncTargetName: opts.syncTarget,
-      syncTargetUid: uid,
-      serverUrl: `${u.protocol}//${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${port}`,
-      caData: conn.ca ? conn.ca.toString('base64') : undefined,
-      token,
-      image: opts.image,
-    },
-  );
+  const manifest = await renderManifest({
+    syncerId: id,
+    syncTargetName: opts.syncTarget,
+    syncTargetUid: uid,
+    serverUrl: `${u.protocol}//${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${port}`,
+    caData: opts.caData,
+    token,
+    image: opts.image,
+  });
   return { syncerId: id, mailboxPath, manifest };
 }
 

@@ -1,11 +1,12 @@
 // Workload management workspaces (WMW): `root:NAME` with the binding `bind-espw` to the
 // edge API and, with --with-kube true, one `bind-<export>` per Kubernetes API export of
-// root:compute. Used by `kubectl kubestellar ensure|remove wmw` and `kubestellar init`.
+// root:compute, each made as the original's `kubectl apply` leaves it. Used by
+// `kubectl kubestellar ensure|remove wmw` and `kubestellar init`.
 import { CommandError, ApiError } from '../cli/errors.ts';
 import { APIBINDINGS, APIEXPORTS, WORKSPACES, displayName, type Workspace } from '../kcp/resources.ts';
 import type { WorkspaceNavigator } from '../kcp/workspace.ts';
 import { WorkspaceSession, type Print } from '../kcp/session.ts';
-import { apiBinding, DEFAULT_ESPW, EDGE_EXPORT, type ApiBinding } from './location.ts';
+import { appliedApiBinding, DEFAULT_ESPW, EDGE_EXPORT, type ApiBinding } from './location.ts';
 
 export const COMPUTE_WS = 'root:compute';
 export const ESPW_BINDING = 'bind-espw';
@@ -64,10 +65,11 @@ export async function ensureWmw(nav: WorkspaceNavigator, name: string, opts: Wmw
   let bindings = new Map<string, ApiBinding>();
   if (!existing) {
     await requireEspw(session);
+    // No type, as the original's `kubectl ws create NAME --enter`: kcp gives root's default child type.
     if (dry) {
-      print(`Workspace ${JSON.stringify(name)} (type root:universal) created (dry run)`);
+      print(`Workspace ${JSON.stringify(name)} created (dry run)`);
     } else {
-      await nav.create(name, { type: 'root:universal', enter: true, print });
+      await nav.create(name, { enter: true, print });
     }
   } else {
     await session.enter(name, print);
@@ -81,10 +83,10 @@ export async function ensureWmw(nav: WorkspaceNavigator, name: string, opts: Wmw
   const client = session.client;
   const creates: ApiBinding[] = [];
   const deletes: string[] = [];
-  if (!bindings.has(ESPW_BINDING)) creates.push(apiBinding(ESPW_BINDING, DEFAULT_ESPW, EDGE_EXPORT));
+  if (!bindings.has(ESPW_BINDING)) creates.push(appliedApiBinding(ESPW_BINDING, DEFAULT_ESPW, EDGE_EXPORT));
   for (const exp of KUBE_EXPORTS) {
     const bname = `bind-${exp}`;
-    if (opts.withKube && !bindings.has(bname)) creates.push(apiBinding(bname, COMPUTE_WS, exp));
+    if (opts.withKube && !bindings.has(bname)) creates.push(appliedApiBinding(bname, COMPUTE_WS, exp));
     if (!opts.withKube && bindings.has(bname)) deletes.push(bname);
   }
   const created = await Promise.all(creates.map((b) => (server ? client.create(APIBINDINGS, b, { dryRun: dry }) : undefined)));

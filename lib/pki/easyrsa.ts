@@ -6,7 +6,7 @@
 // can be used by easy-rsa afterwards, and a PKI made by easy-rsa is re-used here.
 import { existsSync, mkdirSync, readFileSync, statSync, chmodSync, renameSync, unlinkSync, copyFileSync, realpathSync } from 'node:fs';
 import { join, resolve, isAbsolute, delimiter } from 'node:path';
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { writeFileAtomic, withFileLock, readFileIfExists } from '../util/fsutil.ts';
 import { CommandError } from '../cli/errors.ts';
 import {
@@ -46,6 +46,13 @@ export type PkiLayout = ReturnType<typeof pkiLayout>;
 
 /** The file name base (and certificate CN) for the kcp server credentials of `domain`. */
 export const serverNameFor = (domain: string): string => `kcp-DNS-${domain}`;
+
+/**
+ * The file name base KubeStellar v0.14's script uses for `domain`: `kcp-server-` and
+ * characters 2-34 of the hex SHA-256 of the domain followed by a newline. Sound
+ * credentials under that name are re-used rather than issuing a second pair.
+ */
+export const v014ServerNameFor = (domain: string): string => `kcp-server-${createHash('sha256').update(`${domain}\n`).digest('hex').slice(1, 34)}`;
 
 export { dnsNameProblem } from './dns-name.ts';
 
@@ -367,11 +374,19 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   // Fast path, no lock: everything already there and sound.
   if (haveCA) {
     log(`Re-using CA at ${layout.caKey}`);
-    const problem = credentialsProblem(result.serverCert, result.serverKey, domain, readCA(layout, Date.now()).x509);
+    const ca = readCA(layout, Date.now()).x509;
+    const problem = credentialsProblem(result.serverCert, result.serverKey, domain, ca);
     if (!problem) {
       ensureCALayout(layout);
       log('Accepting existing credentials');
       return { ...result, issued: false };
+    }
+    // Ours are missing or unsound: those the original made for this domain will do.
+    const v014 = v014ServerNameFor(domain);
+    if (credentialsProblem(layout.cert(v014), layout.key(v014), domain, ca) === undefined) {
+      ensureCALayout(layout);
+      log('Accepting existing credentials');
+      return { ...result, serverCert: layout.cert(v014), serverKey: layout.key(v014), issued: false };
     }
     if (existsSync(result.serverCert) || existsSync(result.serverKey)) log(`Rejecting existing credentials: ${problem}`);
   } else if (!halfCA() && (existsSync(result.serverCert) || existsSync(result.serverKey))) {

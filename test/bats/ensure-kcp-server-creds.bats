@@ -231,3 +231,34 @@ V	$other_serial	/CN=other"
   run --separate-stderr kubestellar-ensure-kcp-server-creds b.yep
   assert_equal "${stderr##*$'\n'}" "Accepting existing credentials"
 }
+
+@test "credentials KubeStellar v0.14 made under its own file names are re-used, not issued again" {
+  # as v0.14's scripts leave a PKI: easy-rsa CA, an EC server pair named kcp-server-<hash of "DOMAIN\n">
+  base="kcp-server-$(printf 'yep.yep\n' | sha256sum | cut -c2-34)"
+  assert_equal "$(printf 'kubestellar\n' | sha256sum | cut -c2-34)" 60cd20ab3c6e8611d6cc258f0329c61e9
+  easyrsa init-pki >/dev/null 2>&1
+  easyrsa --req-cn=easy@1 build-ca nopass >/dev/null 2>&1
+  easyrsa --use-algo=ec --days=10000 --subject-alt-name=DNS:yep.yep build-server-full "$base" nopass >/dev/null 2>&1
+  [ -s "pki/issued/$base.crt" ]
+  before="$(pki_sums)"
+  run --separate-stderr kubestellar-ensure-kcp-server-creds yep.yep
+  assert_success
+  assert_equal "$output" "$TEST_TMP/pki/ca.crt $TEST_TMP/pki/issued/$base.crt $TEST_TMP/pki/private/$base.key"
+  assert_equal "${stderr##*$'\n'}" "Accepting existing credentials"
+  assert_equal "$(pki_sums)" "$before"
+  # another domain's v0.14 pair does not count: ours are issued under our name
+  run --separate-stderr kubestellar-ensure-kcp-server-creds other.yep
+  assert_success
+  assert_equal "$output" "$TEST_TMP/pki/ca.crt $TEST_TMP/pki/issued/kcp-DNS-other.yep.crt $TEST_TMP/pki/private/kcp-DNS-other.yep.key"
+}
+
+@test "v0.14-named credentials that are not sound (wrong SAN) are not used" {
+  base="kcp-server-$(printf 'yep.yep\n' | sha256sum | cut -c2-34)"
+  easyrsa init-pki >/dev/null 2>&1
+  easyrsa --req-cn=easy@1 build-ca nopass >/dev/null 2>&1
+  easyrsa --use-algo=ec --subject-alt-name=DNS:wrong.yep build-server-full "$base" nopass >/dev/null 2>&1
+  run --separate-stderr kubestellar-ensure-kcp-server-creds yep.yep
+  assert_success
+  assert_equal "$output" "$TEST_TMP/pki/ca.crt $TEST_TMP/pki/issued/kcp-DNS-yep.yep.crt $TEST_TMP/pki/private/kcp-DNS-yep.yep.key"
+  [[ "$stderr" == *"Issued a certificate for DNS:yep.yep"* ]]
+}

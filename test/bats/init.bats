@@ -10,13 +10,18 @@ setup_file() {
 }
 teardown_file() { ks_stop_sandbox; }
 setup() { setup_tmp; ks_private_kubeconfig; }
-teardown() { teardown_tmp; }
+teardown() {
+  if [ -n "${V14_PID:-}" ]; then ks_stop_sandbox "$V14_PID"; fi
+  teardown_tmp
+}
 
 @test "init on a fresh server: ESPW, root:compute augmentation, root:imw1, root:wmw1, root current" {
   run --separate-stderr kubestellar init --local-kcp false --timeout 60s
   assert_success
   assert_line 'Finished augmenting root:compute for KubeStellar'
+  # created with no type: root's default child type (organization on kcp with its batteries)
   assert_line 'Workspace "espw" (type root:organization) is ready to use.'
+  assert_line 'Workspace "imw1" (type root:organization) is ready to use.'
   assert_line 'Finished populating the espw with kubestellar apiexports'
   assert_line 'Ensuring WMW: root:wmw1'
   assert_line --index $((${#lines[@]} - 1)) 'Current workspace is "root".'
@@ -47,32 +52,70 @@ teardown() { teardown_tmp; }
   refute_output --partial 'imw'
 }
 
-@test "flags are refused where the reference says they mean nothing" {
-  run kubestellar init --log-folder /tmp/x --local-kcp false
+@test "every flag is accepted with every subcommand; the last subcommand word wins; imw9 means root:imw9" {
+  # meaningless flags are ignored, not refused (as the original)
+  run --separate-stderr kubestellar stop --local-kcp false --log-folder /nonexistent/x --ensure-imw root:x --ensure-wmw '' -V
+  assert_success
+  run --separate-stderr kubestellar init --log-folder "$TEST_TMP/unused-logs" --local-kcp false --ensure-imw '' --ensure-wmw ''
+  assert_success
+  [ ! -e "$TEST_TMP/unused-logs" ]
+  # the last subcommand word wins: this is an init, and item names are relative to root
+  mark="$(ks_log_mark)"
+  run --separate-stderr kubestellar stop --ensure-imw imw9,root:imw10 init --local-kcp false --ensure-wmw wmw9
+  assert_success
+  assert_line 'Finished augmenting root:compute for KubeStellar'
+  assert_line 'Ensuring WMW: root:wmw9'
+  kws root:imw9 get apibinding edge.kubestellar.io >/dev/null
+  kws root:imw10 get apibinding edge.kubestellar.io >/dev/null
+  kws root:wmw9 get apibinding bind-espw >/dev/null
+  # ... and here a stop: no server contact at all
+  mark="$(ks_log_mark)"
+  run --separate-stderr kubestellar init --ensure-imw imw11 stop --local-kcp false
+  assert_success
+  assert_equal "$(ks_log_mark)" "$mark"
+  run kws root get workspace imw11
   assert_failure
-  assert_output --partial '--log-folder flag is not meaningful for the init subcommand'
-  run kubestellar stop --local-kcp false
+  # still refused: a bad --local-kcp (also with stop), unknown words and flags, bad names
+  run --separate-stderr kubestellar stop --local-kcp maybe
   assert_failure
-  assert_output --partial '--local-kcp'
-  run kubestellar --ensure-imw root:x stop
+  run --separate-stderr kubestellar frobnicate
   assert_failure
-  assert_output --partial '--ensure-imw'
-  run kubestellar -V stop --ensure-wmw ''
+  assert_equal "$stderr" 'kubestellar: unknown subcommand "frobnicate"; expected init, start or stop'
+  run --separate-stderr kubestellar init frobnicate --local-kcp false
   assert_failure
-  run kubestellar frobnicate
-  assert_failure
-  assert_output --partial 'unknown subcommand'
   run kubestellar init --local-kcp maybe
   assert_failure
-  run kubestellar init --ensure-imw 'root:Bad_Name' --local-kcp false
+  run --separate-stderr kubestellar init --ensure-imw 'root:Bad_Name' --local-kcp false
   assert_failure
-  assert_output --partial 'root:Bad_Name'
+  [[ "$stderr" == *'root:Bad_Name'* ]]
   run kubestellar -h
   assert_success
   assert_output --partial 'init|start|stop'
   assert_output --partial '--ensure-wmw'
   run kubestellar stop -h
   assert_success
+}
+
+@test "init on a core the original v0.14 set up adds no schema, export change, role or binding" {
+  # a second sandbox for this test (the file's one keeps running for the others)
+  ks_start_sandbox "$TEST_TMP/sb14"
+  V14_PID="$KS_SB_PID"
+  ks_private_kubeconfig
+  # root:compute and root:espw as v0.14's init leaves them (fixture written from the fact sheet)
+  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" compute | kws root:compute apply -f - >/dev/null
+  printf 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata: {name: espw}\n' | kws root create -f - >/dev/null
+  wait_workspace_ready root espw
+  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" espw | kws root:espw apply -f - >/dev/null
+  before="$(kws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)"
+  mark="$(ks_log_mark)"
+  run --separate-stderr kubestellar init --local-kcp false --ensure-imw '' --ensure-wmw '' --timeout 60s
+  assert_success
+  assert_equal "$(ks_mutations_since "$mark")" ""
+  assert_equal "$(kws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)" "$before"
+  # and the IMW/WMW steps then work against the original's exports
+  run --separate-stderr kubestellar init --local-kcp false --timeout 60s
+  assert_success
+  assert_equal "$(kws root:compute get apiresourceschemas -o name | sort)" "$(echo "$before" | grep apiresourceschema)"
 }
 
 @test "--local-kcp true (the default) needs a local kcp process" {

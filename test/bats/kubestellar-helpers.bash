@@ -45,7 +45,8 @@ ks_mutations_since() { sandbox_mutations_since "$KS_SB_LOG" "$1"; }
 ks_assert_initialized() {
   run kws root get workspace espw -o json
   assert_success
-  [ "$(jq -r .spec.type.name <<<"$output")" = organization ]
+  # created with no type, as the original: root's default child type (organization on kcp)
+  [ "$(jq -r '"\(.spec.type.path):\(.spec.type.name)"' <<<"$output")" = "$(kws root get workspacetype root -o jsonpath='{.spec.defaultChildWorkspaceType.path}:{.spec.defaultChildWorkspaceType.name}')" ]
   [ "$(jq -r .status.phase <<<"$output")" = Ready ]
 
   run kws root:espw get apiexport edge.kubestellar.io -o json
@@ -64,12 +65,13 @@ ks_assert_initialized() {
 
   run kws root:compute get clusterrolebindings -o json
   assert_success
-  for n in compute:apiexport:kubernetes-extended:bind compute:apiexport:kubernetes:maximal-permission-policy-extended; do
-    [ "$(jq -r --arg n "$n" '.items[] | select(.metadata.name == $n) | "\(.roleRef.name) \(.subjects[0].kind) \(.subjects[0].name)"' <<<"$output")" = "$n Group apis.kcp.io:binding:system:authenticated" ]
-  done
+  # v0.14's names
+  [ "$(jq -r '.items[] | select(.metadata.name | startswith("compute:")) | "\(.metadata.name) \(.roleRef.name) \(.subjects[0].kind) \(.subjects[0].name)"' <<<"$output" | sort)" = \
+    "compute:apiexport:kubernetes-extended:bind compute:apiexport:kubernetes-extended:bind Group apis.kcp.io:binding:system:authenticated
+compute:authenticated:apiexport:kubernetes:maximal-permission-policy-extended compute:apiexport:kubernetes:maximal-permission-policy-extended Group apis.kcp.io:binding:system:authenticated" ]
   run kws root:compute get clusterrole compute:apiexport:kubernetes:maximal-permission-policy-extended -o json
   assert_success
-  jq -e '[.rules[] | select(.apiGroups[0] == "apps") | .resources[]] | index("statefulsets/scale") and index("deployments/status")' <<<"$output" >/dev/null
+  jq -e '[.rules[].resources[]] | index("statefulsets/scale") and index("deployments/status")' <<<"$output" >/dev/null
 
   run kws root:compute get apiexports -o json
   assert_success

@@ -10,8 +10,10 @@ teardown() { teardown_tmp; }
   assert_success
   assert_line '$ kubestellar init --local-kcp false --timeout 120s'
   assert_line 'Current workspace is "root".'
-  assert_line '    ├── espw'
-  assert_line --regexp '^    │   ├── [a-z0-9]+-mb-'
+  # v0.14: the mailbox workspaces are children of root, one per SyncTarget
+  assert_line --regexp '^    [├└]── espw$'
+  assert_equal "$(printf '%s\n' "${lines[@]}" | grep -cE '^    [├└]── [a-z0-9]+-mb-[0-9a-f-]+$')" 2
+  assert_line --regexp '^Current workspace is "root:[a-z0-9]+-mb-[0-9a-f-]+" \(type root:[a-z]+\)\.$'
   assert_line --partial 'synctarget.edge.kubestellar.io/guilder'
   assert_line 'Quickstart complete.'
   dir="$(ls -d "$TEST_TMP"/kubestellar-quickstart-*)"

@@ -355,7 +355,7 @@ admin_curl() {
   assert_output 'kubestellar-sandbox: --fault-error-rate must be a number from 0 to 1, not "2"'
 }
 
-@test "--kubestellar-controllers makes a mailbox workspace per SyncTarget and removes it with the SyncTarget" {
+@test "--kubestellar-controllers makes a mailbox workspace (a child of root, as v0.14) per SyncTarget and removes it with the SyncTarget" {
   export KUBESTELLAR_SANDBOX_MAILBOX_DELAY_MS=200
   start_sandbox --kubestellar-controllers
   kubectl create -f - <<'Y'
@@ -380,23 +380,23 @@ Y
   uid=$(ws_kubectl root:imw1 get synctarget florin -o jsonpath='{.metadata.uid}')
   mb="$imw-mb-$uid"
   for i in $(seq 100); do
-    [ "$(ws_kubectl root:espw get workspace "$mb" -o jsonpath='{.status.phase}' 2>/dev/null)" = Ready ] && break
+    [ "$(ws_kubectl root get workspace "$mb" -o jsonpath='{.status.phase}' 2>/dev/null)" = Ready ] && break
     sleep 0.1
   done
-  assert_equal "$(ws_kubectl root:espw get workspace "$mb" -o jsonpath='{.metadata.annotations.edge\.kubestellar\.io/sync-target-name}')" florin
-  mbc=$(ws_kubectl root:espw get workspace "$mb" -o jsonpath='{.spec.cluster}')
-  assert_equal "$(ws_kubectl root:espw get workspace "$mb" -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/$mbc"
+  assert_equal "$(ws_kubectl root get workspace "$mb" -o jsonpath='{.metadata.annotations.edge\.kubestellar\.io/sync-target-name}')" florin
+  mbc=$(ws_kubectl root get workspace "$mb" -o jsonpath='{.spec.cluster}')
+  assert_equal "$(ws_kubectl root get workspace "$mb" -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/$mbc"
   for i in $(seq 50); do
     [ "$(ws_kubectl "$mbc" get apibinding bind-edge -o jsonpath='{.status.phase}' 2>/dev/null)" = Bound ] && break
     sleep 0.1
   done
-  assert_equal "$(ws_kubectl "root:espw:$mb" get apibinding bind-edge -o jsonpath='{.spec.reference.export.path}:{.status.phase}')" "root:espw:Bound"
+  assert_equal "$(ws_kubectl "root:$mb" get apibinding bind-edge -o jsonpath='{.spec.reference.export.path}:{.status.phase}')" "root:espw:Bound"
   ws_kubectl root:imw1 delete synctarget florin
   for i in $(seq 50); do
-    ws_kubectl root:espw get workspace "$mb" >/dev/null 2>&1 || break
+    ws_kubectl root get workspace "$mb" >/dev/null 2>&1 || break
     sleep 0.1
   done
-  run --separate-stderr ws_kubectl root:espw get workspace "$mb"
+  run --separate-stderr ws_kubectl root get workspace "$mb"
   assert_failure
 }
 

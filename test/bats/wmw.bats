@@ -23,17 +23,38 @@ bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].met
   assert_success
   assert_equal "$stderr" ""
   assert_line --index 0 'Current workspace is "root".'
-  assert_line --index 1 'Workspace "example-wmw" (type root:universal) created. Waiting for it to be ready...'
-  assert_line --index 2 'Workspace "example-wmw" (type root:universal) is ready to use.'
-  assert_line --index 3 'Current workspace is "root:example-wmw" (type root:universal).'
+  # no type sent, as the original: kcp gives root's default child type
+  type=$(kubectl_ws root get workspacetype root -o jsonpath='{.spec.defaultChildWorkspaceType.path}:{.spec.defaultChildWorkspaceType.name}')
+  assert_equal "$type" root:organization
+  assert_line --index 1 "Workspace \"example-wmw\" (type $type) created. Waiting for it to be ready..."
+  assert_line --index 2 "Workspace \"example-wmw\" (type $type) is ready to use."
+  assert_line --index 3 "Current workspace is \"root:example-wmw\" (type $type)."
+
   assert_line --index 4 'apibinding.apis.kcp.io/bind-espw created'
   assert_line --index 5 'apibinding.apis.kcp.io/bind-kubernetes created'
   assert_equal "${#lines[@]}" 21
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root:example-wmw"
-  assert_equal "$(kubectl_ws root get workspace example-wmw -o json | jq -c .spec.type)" '{"name":"universal","path":"root"}'
+  assert_equal "$(kubectl_ws root get workspace example-wmw -o json | jq -c .spec.type)" '{"name":"organization","path":"root"}'
+  assert_equal "$(mutations_since 0 | grep 'POST /clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces ' | wc -l)" 1
   assert_equal "$(kubectl_ws root:example-wmw get apibinding bind-espw -o json | jq -c .spec.reference.export)" '{"name":"edge.kubestellar.io","path":"root:espw"}'
   assert_equal "$(kubectl_ws root:example-wmw get apibinding bind-apps -o json | jq -c .spec.reference.export)" '{"name":"apps","path":"root:compute"}'
   assert_equal "$(bindings example-wmw | jq -c 'map(select(. != "bind-espw"))')" "$KUBE"
+}
+
+@test "ensure wmw: the bindings are as kubectl apply leaves them, so a user's kubectl apply merges cleanly" {
+  kubectl kubestellar ensure wmw applied >/dev/null
+  # the annotation is byte-for-byte what the real kubectl apply writes for the same manifest
+  manifest() { printf 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIBinding\nmetadata:\n  name: %s\nspec:\n  reference:\n    export:\n      path: root:compute\n      name: %s\n' "$1" "$2"; }
+  kubectl kubestellar ensure wmw --with-kube false byhand >/dev/null
+  manifest bind-apps apps | kubectl_ws root:byhand apply -f - >/dev/null
+  last='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}'
+  assert_equal "$(kubectl_ws root:applied get apibinding bind-apps -o jsonpath="$last")" "$(kubectl_ws root:byhand get apibinding bind-apps -o jsonpath="$last")"
+  [[ "$(kubectl_ws root:applied get apibinding bind-espw -o jsonpath="$last")" == '{"apiVersion":"apis.kcp.io/v1alpha1","kind":"APIBinding","metadata":{"annotations":{},"name":"bind-espw"},"spec":{"reference":{"export":{"name":"edge.kubestellar.io","path":"root:espw"}}}}' ]]
+  # so applying the same manifest again changes nothing, with no warning
+  run --separate-stderr kubectl_ws root:applied apply -f <(manifest bind-batch batch)
+  assert_success
+  assert_output 'apibinding.apis.kcp.io/bind-batch unchanged'
+  assert_equal "$stderr" ""
 }
 
 @test "ensure wmw: a re-run sends reads only; --with-kube false deletes, true restores" {
@@ -43,7 +64,7 @@ bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].met
   run --separate-stderr timeout 60 kubectl kubestellar ensure wmw w2
   assert_success
   assert_equal "$output" 'Current workspace is "root".
-Current workspace is "root:w2" (type root:universal).'
+Current workspace is "root:w2" (type root:organization).'
   assert_equal "$(mutations_since "$mark")" ""
 
   run --separate-stderr timeout 60 kubectl kubestellar ensure wmw w2 --with-kube false
@@ -82,7 +103,7 @@ workspace.tenancy.kcp.io "gone" deleted'
   mark=$(log_mark)
   run --separate-stderr kubectl kubestellar ensure wmw --dry-run drywmw
   assert_success
-  assert_line --index 1 'Workspace "drywmw" (type root:universal) created (dry run)'
+  assert_line --index 1 'Workspace "drywmw" created (dry run)'
   assert_line --index 2 'apibinding.apis.kcp.io/bind-espw created (dry run)'
   assert_equal "$(mutations_since "$mark")" ""
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root"

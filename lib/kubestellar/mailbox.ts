@@ -1,0 +1,57 @@
+// Mailbox workspaces: `<logical cluster of the SyncTarget's workspace>-mb-<SyncTarget UID>`,
+// made by KubeStellar's mailbox controller. v0.14 makes them children of root; older
+// cores made them children of the ESPW, so both places are looked at, root first.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiClient } from '../kcp/client.ts';
+import { isApiError } from '../cli/errors.ts';
+import { APIBINDINGS, WORKSPACES, type KubeObject, type Workspace } from '../kcp/resources.ts';
+import type { WorkspaceSession } from '../kcp/session.ts';
+
+export const MAILBOX_ANNOTATION = 'edge.kubestellar.io/sync-target-name';
+/** The binding the mailbox controller makes in each mailbox workspace. */
+export const EDGE_BINDING = 'bind-edge';
+
+/** Calls `what` (50 ms rising to 1 s apart) until it yields a value or `timeoutMs` has passed; one call when 0. */
+export async function poll<T>(what: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const v = await what();
+    if (v !== undefined) return v;
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    await sleep(Math.min(delay, left));
+  }
+}
+
+export interface FoundMailbox {
+  path: string;
+  workspace: Workspace;
+}
+
+/** Waits for the Ready mailbox workspace `name` under root, else under `espwPath`. */
+export async function findMailbox(session: WorkspaceSession, name: string, espwPath: string, timeoutMs: number): Promise<FoundMailbox | undefined> {
+  const parents = [...new Set(['root', espwPath])];
+  const clients = parents.map((p) => session.clientFor(p));
+  return poll(async () => {
+    // A parent the user may not read is a place the mailbox is not (found in the other, or reported as missing).
+    const found = await Promise.all(
+      clients.map((c) =>
+        c.find<Workspace>(WORKSPACES, name).catch((err: unknown) => {
+          if (isApiError(err, 'Forbidden')) return undefined;
+          throw err;
+        }),
+      ),
+    );
+    const i = found.findIndex((ws) => ws?.status?.phase === 'Ready');
+    return i < 0 ? undefined : { path: `${parents[i]}:${name}`, workspace: found[i]! };
+  }, timeoutMs);
+}
+
+/** Waits until the mailbox workspace's `bind-edge` APIBinding is Bound. */
+export async function waitEdgeBinding(mailbox: ApiClient, timeoutMs: number): Promise<boolean> {
+  const bound = await poll(async () => {
+    const b = await mailbox.find<KubeObject & { status?: { phase?: string } }>(APIBINDINGS, EDGE_BINDING);
+    return b?.status?.phase === 'Bound' ? true : undefined;
+  }, timeoutMs);
+  return bound === true;
+}
