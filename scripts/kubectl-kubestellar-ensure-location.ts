@@ -1,5 +1,6 @@
 // kubectl kubestellar ensure location [--imw WS] [-X] [--dry-run] [kubectl flags] NAME KEY=VALUE...
 import { runCommand } from '../lib/cli/command.ts';
+import { DRY_RUN_FLAG } from '../lib/cli/args.ts';
 import { summaryOf } from '../lib/cli/commands.ts';
 import { result } from '../lib/cli/output.ts';
 
@@ -15,7 +16,7 @@ API of root:espw when needed and deletes the Location named "default". Idempoten
 Afterwards the current workspace is the IMW. Flags may appear anywhere.`,
     flags: {
       imw: { type: 'string', value: 'WS', description: 'the inventory management workspace (default: the current one)' },
-      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+      ...DRY_RUN_FLAG,
     },
     kube: { refuse: ['context'] },
     positionals: { min: 1, names: 'NAME KEY=VALUE...' },

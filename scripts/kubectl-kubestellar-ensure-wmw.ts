@@ -1,5 +1,6 @@
 // kubectl kubestellar ensure wmw [--with-kube BOOL] [-X] [--dry-run] [kubectl flags] NAME
 import { runCommand } from '../lib/cli/command.ts';
+import { DRY_RUN_FLAG } from '../lib/cli/args.ts';
 import { summaryOf } from '../lib/cli/commands.ts';
 import { result } from '../lib/cli/output.ts';
 
@@ -14,7 +15,7 @@ one "bind-EXPORT" per Kubernetes API export of root:compute; --with-kube false
 deletes those. Idempotent. Afterwards the WMW is the current workspace.`,
     flags: {
       'with-kube': { type: 'boolValue', value: 'BOOL', description: 'bind the Kubernetes workload APIs (default true)' },
-      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+      ...DRY_RUN_FLAG,
     },
     kube: { refuse: ['context'] },
     positionals: { min: 1, max: 1, names: 'NAME' },

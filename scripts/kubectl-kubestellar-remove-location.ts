@@ -1,5 +1,6 @@
 // kubectl kubestellar remove location [--imw WS] [-X] [--dry-run] [kubectl flags] NAME
 import { runCommand } from '../lib/cli/command.ts';
+import { DRY_RUN_FLAG } from '../lib/cli/args.ts';
 import { summaryOf } from '../lib/cli/commands.ts';
 import { result } from '../lib/cli/output.ts';
 
@@ -13,7 +14,7 @@ management workspace, whichever exist; does nothing when neither does. Afterward
 the current workspace is the IMW. Flags may appear anywhere.`,
     flags: {
       imw: { type: 'string', value: 'WS', description: 'the inventory management workspace (default: the current one)' },
-      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+      ...DRY_RUN_FLAG,
     },
     kube: { refuse: ['context'] },
     positionals: { min: 1, max: 1, names: 'NAME' },

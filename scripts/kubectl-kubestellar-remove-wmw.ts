@@ -1,5 +1,6 @@
 // kubectl kubestellar remove wmw [-X] [--dry-run] [kubectl flags] NAME
 import { runCommand } from '../lib/cli/command.ts';
+import { DRY_RUN_FLAG } from '../lib/cli/args.ts';
 import { summaryOf } from '../lib/cli/commands.ts';
 import { result } from '../lib/cli/output.ts';
 
@@ -11,7 +12,7 @@ await runCommand(
     description: `Deletes the workload management workspace root:NAME, if it exists.
 Afterwards the current workspace is root.`,
     flags: {
-      'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+      ...DRY_RUN_FLAG,
     },
     kube: { refuse: ['context'] },
     positionals: { min: 1, max: 1, names: 'NAME' },

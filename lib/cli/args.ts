@@ -63,6 +63,11 @@ export const COMMON_FLAGS = {
   verbose: { type: 'boolean', short: 'V', description: 'more verbose output' },
 } as const satisfies FlagDefs;
 
+/** --dry-run, as every command that changes objects offers it. */
+export const DRY_RUN_FLAG = {
+  'dry-run': { type: 'boolean', description: 'print what would change and change nothing' },
+} as const satisfies FlagDefs;
+
 export interface ParseSpec<F extends FlagDefs> {
   flags: F;
   /** accept kubectl's connection flags; names listed in `refuse` are rejected */

@@ -376,12 +376,14 @@ export interface InitOptions {
 export function parsePathList(raw: string, flag: string): string[] {
   const paths = raw
     .split(',')
-    .map((p) => p.trim())
+    .map((item) => item.trim())
     .filter(Boolean)
-    .map((p) => `root:${p.startsWith('root:') ? p.slice('root:'.length) : p}`);
-  for (const p of paths) {
-    if (!isValidPath(p) || !p.includes(':') || !p.startsWith('root:')) throw new CommandError(`${flag}: ${JSON.stringify(p)} is not a workspace path like root:name`);
-  }
+    .map((item) => {
+      const path = `root:${item.startsWith('root:') ? item.slice('root:'.length) : item}`;
+      // the error names what the user wrote, not our root:-prefixed reading of it
+      if (!isValidPath(path)) throw new CommandError(`${flag}: ${JSON.stringify(item)} is not a workspace path like root:name`);
+      return path;
+    });
   return [...new Set(paths)];
 }
 
