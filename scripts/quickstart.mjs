@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm start`: the placement-translator walkthrough (seed 002) up to the syncer
 // manifests, on the embedded sandbox in a fresh folder, or on the kcp server that
-// $KUBECONFIG points at when it is set. Plain Node: every step is one of the suite's
-// executables, echoed before it runs, so the output reads like the walkthrough.
+// $KUBECONFIG points at when it is set. Every step is one of the suite's executables,
+// run through zx (the tool for running programs and showing what runs) and echoed as
+// `$ command` on stdout, so the output reads like the walkthrough.
 // (A .mjs file on purpose: build.mjs bundles only scripts/*.ts.)
-import { spawn, spawnSync } from 'node:child_process';
+import { $ } from 'zx/core';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,109 +18,104 @@ const env = { ...process.env, PATH: [bin, join(repo, '.tools', 'bin'), process.e
 const has = (exe) => existsSync(join(bin, exe));
 const say = (line) => process.stdout.write(`\n# ${line}\n`);
 
-/** Runs one command visibly; throws on failure. */
-function step(cmd, args, opts = {}) {
-  if (!opts.quiet) process.stdout.write(`$ ${[cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')}\n`);
-  const r = spawnSync(cmd, args, { env, cwd: opts.cwd ?? work, stdio: ['ignore', opts.capture ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${cmd} ${args[0] ?? ''} failed with exit code ${r.status}`);
-  return r.stdout;
-}
-
 const work = mkdtempSync(join(process.env.QUICKSTART_DIR ?? tmpdir(), 'kubestellar-quickstart-'));
+// Each command line is shown on stdout as the walkthrough shows it; the commands' own
+// output passes straight through.
+const echo = (entry) => {
+  if (entry.kind === 'cmd') process.stdout.write(`$ ${entry.cmd}\n`);
+};
+/** Visible steps; a failing one throws, naming the command and its exit code. */
+const step = $({ cwd: work, env, stdio: ['ignore', 'inherit', 'inherit'], verbose: true, log: echo });
+/** Quiet reads whose output the walkthrough uses. */
+const read = $({ cwd: work, env, verbose: false, stdio: ['ignore', 'pipe', 'inherit'] });
+
 let sandbox;
+let sandboxExited = false;
 
 async function startSandbox() {
   const root = join(work, '.kcp');
   say(`Start the embedded kcp-compatible server in ${root}`);
-  sandbox = spawn(join(bin, 'kubestellar-sandbox'), ['start', '--secure-port', '0', '--root-directory', root, '--kubestellar-controllers'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  sandbox.stderr.on('data', (d) => (log += d));
+  sandbox = $({ env, verbose: false, nothrow: true, stdio: ['ignore', 'ignore', 'pipe'] })`${join(bin, 'kubestellar-sandbox')} start --secure-port 0 --root-directory ${root} --kubestellar-controllers`;
+  sandbox.then(() => (sandboxExited = true));
   const kubeconfig = join(root, 'admin.kubeconfig');
   for (let i = 0; i < 300 && !existsSync(kubeconfig); i++) {
-    if (sandbox.exitCode !== null) throw new Error(`the sandbox exited: ${log.trim()}`);
+    if (sandboxExited) throw new Error(`the sandbox exited: ${(await sandbox).stderr.trim()}`);
     await sleep(100);
   }
   if (!existsSync(kubeconfig)) throw new Error('the sandbox did not start within 30 s');
-  process.stdout.write(log);
+  process.stdout.write(`The sandbox is serving; KUBECONFIG=${kubeconfig}\n`);
   env.KUBECONFIG = kubeconfig;
 }
 
 async function stopSandbox() {
-  if (!sandbox || sandbox.exitCode !== null) return;
+  if (!sandbox || sandboxExited) return;
   say('Stop the embedded server');
-  sandbox.kill('SIGTERM');
-  await Promise.race([new Promise((r) => sandbox.once('exit', r)), sleep(10_000)]);
-  if (sandbox.exitCode === null) sandbox.kill('SIGKILL');
+  await sandbox.kill('SIGTERM'); // zx signals the whole process tree
+  await Promise.race([sandbox, sleep(10_000)]);
+  if (!sandboxExited) await sandbox.kill('SIGKILL');
 }
 
 /** `kubectl ws tree` without the kcp plugin: Workspaces listed recursively. */
-function tree(path, prefix = '') {
-  const out = step('kubectl', ['--server', `${serverBase()}/clusters/${path}`, 'get', 'workspaces', '-o', 'json'], { capture: true, quiet: true });
-  const items = JSON.parse(out).items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+async function tree(path, prefix = '') {
+  const out = await read`kubectl --server ${`${await serverBase()}/clusters/${path}`} get workspaces -o json`;
+  const items = JSON.parse(out.stdout).items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
   const lines = [];
-  items.forEach((ws, i) => {
+  for (const [i, ws] of items.entries()) {
     const last = i === items.length - 1;
     lines.push(`${prefix}${last ? '└── ' : '├── '}${ws.metadata.name}`);
-    lines.push(...tree(`${path}:${ws.metadata.name}`, prefix + (last ? '    ' : '│   ')));
-  });
+    lines.push(...(await tree(`${path}:${ws.metadata.name}`, prefix + (last ? '    ' : '│   '))));
+  }
   return lines;
 }
 
 let base;
-function serverBase() {
-  if (!base) {
-    const s = spawnSync('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'], { env, encoding: 'utf8' });
-    base = s.stdout.trim().replace(/\/clusters\/.*$/, '');
-  }
+async function serverBase() {
+  base ??= (await read`kubectl config view --minify -o jsonpath={.clusters[0].cluster.server}`).stdout.trim().replace(/\/clusters\/.*$/, '');
   return base;
 }
 
 async function main() {
-  if (!process.env.QUICKSTART_NO_BUILD) spawnSync(process.execPath, ['build.mjs'], { cwd: repo, stdio: 'inherit' });
+  if (!process.env.QUICKSTART_NO_BUILD) await $({ cwd: repo, stdio: 'inherit', verbose: false })`${process.execPath} build.mjs`;
   process.stdout.write(`KubeStellar quickstart in ${work}\n`);
   if (process.env.KUBECONFIG) say(`Using the kcp server of KUBECONFIG=${process.env.KUBECONFIG}`);
   else await startSandbox();
 
   say('Initialize the KubeStellar platform: ESPW, root:compute augmentation, root:imw1, root:wmw1');
-  step('kubestellar', ['init', '--local-kcp', 'false', '--timeout', '120s']);
+  await step`kubestellar init --local-kcp false --timeout 120s`;
 
   const missing = [];
   if (has('kubectl-kubestellar-ensure-location')) {
     say('Create SyncTarget and Location objects to represent the florin and guilder clusters');
-    step('kubectl', ['kubestellar', 'ensure', 'location', '--imw', 'root:imw1', 'florin', 'loc-name=florin', 'env=prod']);
-    step('kubectl', ['kubestellar', 'ensure', 'location', '--imw', 'root:imw1', 'guilder', 'loc-name=guilder', 'env=prod', 'extended=yes']);
+    await step`kubectl kubestellar ensure location --imw root:imw1 florin loc-name=florin env=prod`;
+    await step`kubectl kubestellar ensure location --imw root:imw1 guilder loc-name=guilder env=prod extended=yes`;
   } else missing.push('ensure location');
 
   if (has('kubectl-kubestellar-ensure-wmw')) {
     say('Create the workload management workspaces for the common and special workloads');
-    step('kubectl', ['kubestellar', 'ensure', 'wmw', 'wmw-c']);
-    step('kubectl', ['kubestellar', 'ensure', 'wmw', 'wmw-s']);
+    await step`kubectl kubestellar ensure wmw wmw-c`;
+    await step`kubectl kubestellar ensure wmw wmw-s`;
   } else missing.push('ensure wmw');
 
   if (has('kubectl-kubestellar-prep_for_syncer') && !missing.includes('ensure location')) {
     say('Connect the guilder and florin edge clusters with their mailbox workspaces');
-    step('kubectl', ['kubestellar', 'prep-for-syncer', '--imw', 'root:imw1', 'guilder']);
-    step('kubectl', ['kubestellar', 'prep-for-syncer', '--imw', 'root:imw1', 'florin']);
+    await step`kubectl kubestellar prep-for-syncer --imw root:imw1 guilder`;
+    await step`kubectl kubestellar prep-for-syncer --imw root:imw1 florin`;
   } else missing.push('prep-for-syncer');
 
   say('The workspace tree');
-  process.stdout.write(['.', '└── root', ...tree('root', '    ')].join('\n') + '\n');
+  process.stdout.write(['.', '└── root', ...(await tree('root', '    '))].join('\n') + '\n');
 
   say('What was created');
-  const get = (ws, what) => step('kubectl', ['--server', `${serverBase()}/clusters/${ws}`, 'get', ...what]);
-  get('root:espw', ['apiexports']);
-  get('root:imw1', ['synctargets.edge.kubestellar.io,locations.edge.kubestellar.io', '--show-labels']);
-  get('root:wmw-c', ['apibindings']);
+  const get = async (ws, what) => step`kubectl --server ${`${await serverBase()}/clusters/${ws}`} get ${what}`;
+  await get('root:espw', ['apiexports']);
+  await get('root:imw1', ['synctargets.edge.kubestellar.io,locations.edge.kubestellar.io', '--show-labels']);
+  await get('root:wmw-c', ['apibindings']);
   const manifests = readdirSync(work).filter((f) => f.endsWith('-syncer.yaml'));
   for (const f of manifests) {
     const kinds = [...readFileSync(join(work, f), 'utf8').matchAll(/^kind: (\w+)/gm)].map((m) => m[1]);
     process.stdout.write(`${f}: ${kinds.join(', ')}\n`);
   }
-  step('kubectl', ['config', 'current-context']);
+  await step`kubectl config current-context`;
   if (missing.length) process.stdout.write(`\n(skipped, not available yet: ${missing.join(', ')})\n`);
   process.stdout.write('\nQuickstart complete.\n');
 }
@@ -128,7 +124,9 @@ let code = 0;
 try {
   await main();
 } catch (err) {
-  process.stderr.write(`quickstart: ${err.message}\n`);
+  // zx's ProcessOutput carries the exit code; the command's own stderr was already shown
+  const what = err.exitCode !== undefined ? `a step failed with exit code ${err.exitCode}` : err.message;
+  process.stderr.write(`quickstart: ${what}\n`);
   code = 1;
 } finally {
   await stopSandbox();
