@@ -43,7 +43,6 @@ async function startSandbox() {
     await sleep(100);
   }
   if (!existsSync(kubeconfig)) throw new Error('the sandbox did not start within 30 s');
-  process.stdout.write(`The sandbox is serving; KUBECONFIG=${kubeconfig}\n`);
   env.KUBECONFIG = kubeconfig;
 }
 
