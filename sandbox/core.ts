@@ -5,6 +5,7 @@ import { Store, objKey } from './store.ts';
 import { BUILTIN_TYPES, grKey, gvString, typeFromSchema, type ResourceType } from './resources.ts';
 import {
   StatusError,
+  admissionForbidden,
   alreadyExists,
   badRequest,
   clone,
@@ -19,12 +20,18 @@ import {
   type KObj,
 } from './util.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { admitAPIBinding, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
+import type { User } from './auth.ts';
 
 export const GR = {
   namespaces: grKey('', 'namespaces'),
   secrets: grKey('', 'secrets'),
   serviceaccounts: grKey('', 'serviceaccounts'),
   configmaps: grKey('', 'configmaps'),
+  clusterroles: grKey('rbac.authorization.k8s.io', 'clusterroles'),
+  clusterrolebindings: grKey('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  roles: grKey('rbac.authorization.k8s.io', 'roles'),
+  rolebindings: grKey('rbac.authorization.k8s.io', 'rolebindings'),
   logicalclusters: grKey('core.kcp.io', 'logicalclusters'),
   workspaces: grKey('tenancy.kcp.io', 'workspaces'),
   workspacetypes: grKey('tenancy.kcp.io', 'workspacetypes'),
@@ -34,6 +41,12 @@ export const GR = {
 };
 
 export const CLUSTER_ANNOTATION = 'kcp.io/cluster';
+export const PHASE_LABEL = 'tenancy.kcp.io/phase';
+
+/** Whether something still holds a deleted object: metadata.finalizers, or a namespace's spec.finalizers. */
+function pendingFinalizers(gr: string, o: KObj): boolean {
+  return (o.metadata.finalizers ?? []).length > 0 || (gr === GR.namespaces && (o.spec?.finalizers ?? []).length > 0);
+}
 export const PATH_ANNOTATION = 'kcp.io/path';
 
 export interface WriteOptions {
@@ -41,6 +54,8 @@ export interface WriteOptions {
   subresource?: string;
   /** how the request addressed the cluster: by path or by logical cluster name */
   addressedByName?: boolean;
+  /** who asks (admission's owner annotation and permission checks); none = the sandbox's own controllers */
+  user?: User;
 }
 
 const META_IMMUTABLE = ['uid', 'creationTimestamp', 'namespace', 'name', 'selfLink', 'deletionTimestamp'];
@@ -88,7 +103,7 @@ export class Core {
     const old = this.nameToPath.get(cluster);
     if (old !== undefined) this.pathToName.delete(old);
     this.nameToPath.delete(cluster);
-    const path = lc?.metadata?.annotations?.[PATH_ANNOTATION];
+    const path = lc && cluster === 'root' ? 'root' : lc?.metadata?.annotations?.[PATH_ANNOTATION];
     if (path) {
       this.nameToPath.set(cluster, path);
       this.pathToName.set(path, cluster);
@@ -244,32 +259,44 @@ export class Core {
   /** Type-specific defaulting and validation on create (old undefined) and update. */
   private admit(cluster: string, type: ResourceType, o: KObj, old: KObj | undefined, opts: WriteOptions): void {
     const gr = grKey(type.group, type.resource);
+    const name: string = o.metadata.name;
+    if (type.namespaced && !old) {
+      const ns = this.store.get(cluster, GR.namespaces, undefined, o.metadata.namespace);
+      if (ns?.metadata.deletionTimestamp) {
+        throw admissionForbidden(type, name, `unable to create new content in namespace ${o.metadata.namespace} because it is being terminated`);
+      }
+    }
+    if (old?.metadata.deletionTimestamp) {
+      const added = (o.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length) throw invalid(type.kind, type.group, name, [{ field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted', reason: 'FieldValueForbidden' }]);
+    }
+    if (opts.subresource === 'status') return;
     if (gr === GR.namespaces) {
       o.spec = { finalizers: ['kubernetes'], ...(o.spec ?? {}) };
+      if (old) o.spec.finalizers = old.spec?.finalizers ?? []; // only the finalize subresource changes them
       o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name };
       o.status = old?.status ?? { phase: 'Active' };
     }
     if (gr === GR.workspaces) {
-      if (old) {
-        o.spec.cluster = old.spec.cluster;
-        o.spec.URL = old.spec.URL;
-        o.spec.type = old.spec.type;
-        return;
-      }
-      o.spec ??= {};
-      const wtype = { name: o.spec.type?.name ?? 'universal', path: o.spec.type?.path ?? 'root' };
-      const typeCluster = this.resolveCluster(wtype.path)?.cluster;
-      if (!typeCluster || !this.store.get(typeCluster, GR.workspacetypes, undefined, wtype.name)) {
-        throw invalid('Workspace', 'tenancy.kcp.io', o.metadata.name, [
-          { field: 'spec.type', message: `Invalid value: "${wtype.path}:${wtype.name}": workspace type ${wtype.path}:${wtype.name} does not exist` },
-        ]);
-      }
-      o.spec.type = wtype;
-      const child = randomClusterName();
-      o.spec.cluster = child;
-      const parentPath = this.pathOf(cluster) ?? cluster;
-      o.spec.URL = `${this.baseUrl}/clusters/${opts.addressedByName ? child : `${parentPath}:${o.metadata.name}`}`;
-      o.status = { phase: 'Scheduling' };
+      if (old) admitWorkspaceUpdate(o, old, opts.user);
+      else admitWorkspaceCreate(this, cluster, o, opts.user);
+    }
+    if (gr === GR.apibindings) admitAPIBinding(this, cluster, o, old, opts.user);
+    if (old && (gr === GR.rolebindings || gr === GR.clusterrolebindings) && !same(o.roleRef, old.roleRef)) {
+      const r = old.roleRef ?? {};
+      throw invalid(type.kind, type.group, name, [
+        { field: 'roleRef', message: `Invalid value: rbac.RoleRef{APIGroup:${JSON.stringify(r.apiGroup ?? '')}, Kind:${JSON.stringify(r.kind ?? '')}, Name:${JSON.stringify(r.name ?? '')}}: cannot change roleRef` },
+      ]);
+    }
+    if (old && (gr === GR.configmaps || gr === GR.secrets) && old.immutable === true) {
+      const problems: { field: string; message: string; reason?: string }[] = [];
+      if (o.immutable !== true) problems.push({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (!same(o.data ?? {}, old.data ?? {})) problems.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (gr === GR.configmaps && !same(o.binaryData ?? {}, old.binaryData ?? {})) problems.push({ field: 'binaryData', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (problems.length) throw invalid(type.kind, type.group, name, problems);
+    }
+    if (old && gr === GR.secrets && (o.type ?? 'Opaque') !== (old.type ?? 'Opaque')) {
+      throw invalid(type.kind, type.group, name, [{ field: 'type', message: `Invalid value: ${JSON.stringify(o.type)}: field is immutable` }]);
     }
   }
 
@@ -312,7 +339,7 @@ export class Core {
     o.metadata.resourceVersion = old.metadata.resourceVersion;
     if (same(o, old)) return clone(old); // a no-op write keeps the resourceVersion
     if (opts.dryRun) return o;
-    return clone(this.store.put(cluster, gr, o, 'MODIFIED'));
+    return clone(this.putOrFinish(cluster, gr, o));
   }
 
   patch(
@@ -357,7 +384,10 @@ export class Core {
     return this.replace(cluster, type, old, n, opts);
   }
 
-  /** Deletes one object; namespaces take their contents and workspaces their logical cluster along. */
+  /**
+   * Deletes one object. One with finalizers (a namespace's spec.finalizers too) only gets its
+   * deletionTimestamp (namespaces turn Terminating, workspaces Deleting); it goes once they are gone.
+   */
   delete(cluster: string, type: ResourceType, ns: string | undefined, name: string, opts: WriteOptions & { preconditionRV?: string; preconditionUid?: string } = {}): KObj {
     const gr = grKey(type.group, type.resource);
     const old = this.store.get(cluster, gr, type.namespaced ? ns : undefined, name);
@@ -365,17 +395,22 @@ export class Core {
     if (opts.preconditionRV && opts.preconditionRV !== old.metadata.resourceVersion) throw conflict(type, name);
     if (opts.preconditionUid && opts.preconditionUid !== old.metadata.uid) throw conflict(type, name);
     if (opts.dryRun) return clone(old);
-    if (gr === GR.namespaces) {
-      for (const [g, o] of [...this.store.allIn(cluster)]) {
-        if (o.metadata.namespace === name) this.store.delete(cluster, g, name, o.metadata.name);
-      }
-      const gone = this.store.delete(cluster, gr, undefined, name)!;
-      gone.status = { phase: 'Terminating' };
-      gone.metadata.deletionTimestamp = nowIso();
-      return gone;
+    if (!pendingFinalizers(gr, old)) return this.store.delete(cluster, gr, type.namespaced ? ns : undefined, name)!;
+    if (old.metadata.deletionTimestamp) return clone(old);
+    const next = clone(old);
+    next.metadata.deletionTimestamp = nowIso();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    if (gr === GR.namespaces) next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+    if (gr === GR.workspaces) next.metadata.labels = { ...(next.metadata.labels ?? {}), [PHASE_LABEL]: 'Deleting' };
+    return clone(this.store.put(cluster, gr, next, 'MODIFIED'));
+  }
+
+  /** Writes `o` (a controller's or a client's update), or removes it when it is being deleted and nothing holds it any more. */
+  private putOrFinish(cluster: string, gr: string, o: KObj): KObj {
+    if (o.metadata.deletionTimestamp && !pendingFinalizers(gr, o)) {
+      return this.store.delete(cluster, gr, o.metadata.namespace, o.metadata.name) ?? o;
     }
-    if (gr === GR.workspaces) this.deleteLogicalCluster(old.spec?.cluster);
-    return this.store.delete(cluster, gr, type.namespaced ? ns : undefined, name)!;
+    return this.store.put(cluster, gr, o, 'MODIFIED');
   }
 
   deleteLogicalCluster(cluster: string | undefined): void {
@@ -395,21 +430,34 @@ export class Core {
     o.metadata.uid ??= newUid();
     o.metadata.creationTimestamp ??= nowIso();
     o.metadata.generation ??= 1;
-    return this.store.put(cluster, gr, o, old ? 'MODIFIED' : 'ADDED');
+    return old ? this.putOrFinish(cluster, gr, o) : this.store.put(cluster, gr, o, 'ADDED');
   }
 
-  /** Creates a logical cluster with its LogicalCluster object and `default` namespace. */
-  ensureLogicalCluster(cluster: string, path: string, phase = 'Ready'): void {
+  /**
+   * Creates or moves on a logical cluster: its LogicalCluster object (path and type annotations,
+   * phase, pending initializers) and its `default` namespace.
+   */
+  ensureLogicalCluster(cluster: string, path: string, phase = 'Ready', more: { type?: string; owner?: KObj; annotations?: Record<string, string>; initializers?: string[] } = {}): void {
     const lc = this.store.get(cluster, GR.logicalclusters, undefined, 'cluster');
-    if (!lc || lc.metadata.annotations?.[PATH_ANNOTATION] !== path || lc.status?.phase !== phase) {
-      this.putRaw(cluster, GR.logicalclusters, {
-        apiVersion: 'core.kcp.io/v1alpha1',
-        kind: 'LogicalCluster',
-        metadata: { ...(lc?.metadata ?? {}), name: 'cluster', annotations: { ...(lc?.metadata?.annotations ?? {}), [PATH_ANNOTATION]: path } },
-        spec: lc?.spec ?? {},
-        status: { phase, URL: `${this.baseUrl}/clusters/${path}` },
-      });
-    }
+    const annotations: Record<string, string> = { ...(lc?.metadata?.annotations ?? {}), ...(more.annotations ?? {}), [PATH_ANNOTATION]: path };
+    if (more.type) annotations[TYPE_ANNOTATION] = more.type;
+    if (cluster === 'root') delete annotations[PATH_ANNOTATION]; // kcp's root LogicalCluster has no path annotation
+    const initializers = more.initializers ?? lc?.status?.initializers ?? [];
+    const next: KObj = {
+      apiVersion: 'core.kcp.io/v1alpha1',
+      kind: 'LogicalCluster',
+      metadata: {
+        ...(lc?.metadata ?? {}),
+        name: 'cluster',
+        annotations,
+        labels: { ...(lc?.metadata?.labels ?? {}), [PHASE_LABEL]: phase },
+        finalizers: cluster === 'root' ? [] : ['core.kcp.io/logicalcluster-deletion'],
+      },
+      spec: { ...(lc?.spec ?? {}), ...(more.owner ? { owner: more.owner } : {}), initializers: lc?.spec?.initializers ?? more.initializers ?? [] },
+      status: { phase, URL: `${this.baseUrl}/clusters/${cluster}`, initializers: phase === 'Ready' ? [] : initializers },
+    };
+    if (!next.metadata.finalizers.length) delete next.metadata.finalizers;
+    this.putRaw(cluster, GR.logicalclusters, next);
     if (!this.store.get(cluster, GR.namespaces, undefined, 'default')) {
       this.putRaw(cluster, GR.namespaces, {
         apiVersion: 'v1',
