@@ -22,6 +22,7 @@ import {
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { admitAPIBinding, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
 import type { User } from './auth.ts';
+import { recordCreate, recordUpdate, serverSideApply } from './apply.ts';
 
 export const GR = {
   namespaces: grKey('', 'namespaces'),
@@ -56,6 +57,11 @@ export interface WriteOptions {
   addressedByName?: boolean;
   /** who asks (admission's owner annotation and permission checks); none = the sandbox's own controllers */
   user?: User;
+  /** the field manager of the write (managedFields); none = the sandbox's own controllers */
+  fieldManager?: string;
+  /** server-side apply: the request is an applied configuration */
+  apply?: boolean;
+  force?: boolean;
 }
 
 const META_IMMUTABLE = ['uid', 'creationTimestamp', 'namespace', 'name', 'selfLink', 'deletionTimestamp'];
@@ -231,6 +237,7 @@ export class Core {
   create(cluster: string, type: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KObj {
     const gr = grKey(type.group, type.resource);
     const o = clone(this.checkBody(type, ns, body));
+    const requested = clone(o);
     const m = o.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
     if (!m.name) throw invalid(type.kind, type.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
@@ -252,6 +259,7 @@ export class Core {
     m.annotations = { ...(m.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
     this.admit(cluster, type, o, undefined, opts);
+    if (opts.fieldManager) recordCreate(o, requested, opts.fieldManager, gvString(type), opts.apply ? 'Apply' : 'Update');
     if (opts.dryRun) return o;
     return clone(this.store.put(cluster, gr, o, 'ADDED'));
   }
@@ -330,10 +338,15 @@ export class Core {
       if (old.metadata[k] === undefined) delete o.metadata[k];
       else o.metadata[k] = old.metadata[k];
     }
-    delete o.metadata.managedFields;
+    // managedFields are the server's record: kept from the stored object, then updated for this write
+    if (opts.apply) {
+      // serverSideApply computed them
+    } else if (old.metadata.managedFields) o.metadata.managedFields = clone(old.metadata.managedFields);
+    else delete o.metadata.managedFields;
     o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
     this.admit(cluster, type, o, old, opts);
+    if (opts.fieldManager && !opts.apply && opts.subresource !== 'status') recordUpdate(o, old, opts.fieldManager, gvString(type));
     o.metadata.generation = old.metadata.generation ?? 1;
     if (!same(specPart(o), specPart(old))) o.metadata.generation += 1;
     o.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -349,20 +362,22 @@ export class Core {
     name: string,
     contentType: string,
     body: unknown,
-    opts: WriteOptions & { force?: boolean } = {},
+    opts: WriteOptions = {},
   ): KObj {
     const gr = grKey(type.group, type.resource);
     const old = this.store.get(cluster, gr, type.namespaced ? ns : undefined, name);
     const ct = contentType.split(';')[0].trim();
     if (!old) {
-      if (ct === 'application/apply-patch+yaml') return this.create(cluster, type, ns, body, opts);
+      if (ct === 'application/apply-patch+yaml') return this.create(cluster, type, ns, body, { ...opts, apply: true });
       throw notFound(type, name);
     }
     let next: unknown;
     switch (ct) {
       case 'application/merge-patch+json':
-      case 'application/apply-patch+yaml':
         next = mergePatch(old, body);
+        break;
+      case 'application/apply-patch+yaml':
+        next = serverSideApply(old, this.checkBody(type, ns, clone(body)), opts.fieldManager ?? '', gvString(type), Boolean(opts.force), { kind: type.resource, group: type.group, name });
         break;
       case 'application/strategic-merge-patch+json':
         if (type.boundFrom) {
@@ -381,7 +396,7 @@ export class Core {
     // a resourceVersion in the patch is a precondition
     const patchRV = (body as KObj)?.metadata?.resourceVersion;
     if (typeof patchRV === 'string' && patchRV !== old.metadata.resourceVersion) throw conflict(type, name);
-    return this.replace(cluster, type, old, n, opts);
+    return this.replace(cluster, type, old, n, { ...opts, apply: ct === 'application/apply-patch+yaml' });
   }
 
   /**

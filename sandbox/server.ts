@@ -12,6 +12,7 @@ import { injectFaults, RequestLog, type FaultOptions } from './faults.ts';
 import { StatusError, badRequest, gone, invalid, methodNotAllowed, notFound, type KObj } from './util.ts';
 import type { StoreEvent } from './store.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
+import { defaultManager } from './apply.ts';
 
 export interface HandlerOptions {
   core: Core;
@@ -264,6 +265,8 @@ export function createHandler(opts: HandlerOptions) {
     if (!rr) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const q = url.searchParams;
     const dryRun = q.getAll('dryRun').includes('All');
+    const fieldManager = q.get('fieldManager') || defaultManager(req.headers['user-agent']);
+    const force = q.get('force') === 'true';
     const ns = rr.type.namespaced ? rr.namespace : undefined;
     const accept = req.headers.accept;
 
@@ -276,7 +279,7 @@ export function createHandler(opts: HandlerOptions) {
     if (rr.name === undefined) {
       if (method === 'POST') {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, dryRun ? 200 : 201, core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user }));
+        return sendJson(res, dryRun ? 200 : 201, core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user, fieldManager }));
       }
       if (method === 'DELETE') {
         const sel = parseLabelSelector(q.get('labelSelector'));
@@ -314,11 +317,12 @@ export function createHandler(opts: HandlerOptions) {
       }
       case 'PUT': {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, 200, core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource, user }));
+        return sendJson(res, 200, core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource, user, fieldManager }));
       }
       case 'PATCH': {
         const body = await parseBody(req, await readBody(req));
         const ct = req.headers['content-type'] ?? '';
+        if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) throw badRequest('PATCH, fieldManager is required for apply requests');
         const existed = core.store.get(target.cluster, grKey(rr.type.group, rr.type.resource), ns, name) !== undefined;
         // a patch that creates (server-side apply) needs `create` as well
         if (!existed) authorize(core, target.cluster, user, { ...attrs, verb: 'create' });
@@ -327,6 +331,8 @@ export function createHandler(opts: HandlerOptions) {
           subresource: rr.subresource,
           addressedByName: target.byName,
           user,
+          fieldManager,
+          force,
         });
         return sendJson(res, existed ? 200 : 201, o);
       }
