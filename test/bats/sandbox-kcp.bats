@@ -216,7 +216,9 @@ Y
   run --separate-stderr ws_kubectl root:r4 patch clusterrolebinding robot-url --type merge -p '{"roleRef":{"name":"lister"}}'
   assert_failure
   assert_equal "$stderr" 'The ClusterRoleBinding "robot-url" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"custom-url"}: cannot change roleRef'
-  # another workspace: kcp's "foreign service account" is a plain 403 (discovery too, hence --raw)
+  # another workspace: kcp's "foreign service account" is a plain 403 (discovery too, hence --raw),
+  # even where a binding names that service account
+  ws_kubectl root:r4b create clusterrolebinding robot-view --clusterrole view --serviceaccount default:robot
   run --separate-stderr sa get --raw /clusters/root:r4b/api/v1/namespaces/default/configmaps
   assert_failure
   assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:default:robot" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
