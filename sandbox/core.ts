@@ -23,6 +23,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
 import { admitAPIBinding, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
 import type { User } from './auth.ts';
 import { recordCreate, recordUpdate, serverSideApply } from './apply.ts';
+import { validateObject } from './schema.ts';
 
 export const GR = {
   namespaces: grKey('', 'namespaces'),
@@ -62,6 +63,10 @@ export interface WriteOptions {
   /** server-side apply: the request is an applied configuration */
   apply?: boolean;
   force?: boolean;
+  /** ?fieldValidation (Strict, Warn, Ignore) */
+  fieldValidation?: string;
+  /** filled with the warnings to send (Warning headers) */
+  warnings?: string[];
 }
 
 const META_IMMUTABLE = ['uid', 'creationTimestamp', 'namespace', 'name', 'selfLink', 'deletionTimestamp'];
@@ -258,6 +263,7 @@ export class Core {
     delete m.managedFields;
     m.annotations = { ...(m.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
+    opts.warnings?.push(...validateObject(type, o, opts.fieldValidation));
     this.admit(cluster, type, o, undefined, opts);
     if (opts.fieldManager) recordCreate(o, requested, opts.fieldManager, gvString(type), opts.apply ? 'Apply' : 'Update');
     if (opts.dryRun) return o;
@@ -345,6 +351,7 @@ export class Core {
     else delete o.metadata.managedFields;
     o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
+    opts.warnings?.push(...validateObject(type, o, opts.fieldValidation));
     this.admit(cluster, type, o, old, opts);
     if (opts.fieldManager && !opts.apply && opts.subresource !== 'status') recordUpdate(o, old, opts.fieldManager, gvString(type));
     o.metadata.generation = old.metadata.generation ?? 1;

@@ -267,6 +267,11 @@ export function createHandler(opts: HandlerOptions) {
     const dryRun = q.getAll('dryRun').includes('All');
     const fieldManager = q.get('fieldManager') || defaultManager(req.headers['user-agent']);
     const force = q.get('force') === 'true';
+    const fieldValidation = q.get('fieldValidation') ?? undefined;
+    const warnings: string[] = [];
+    const w = { fieldValidation, warnings };
+    // unknown fields under ?fieldValidation=Warn, as the apiserver's Warning headers
+    const warned = (): Record<string, string> => (warnings.length ? { Warning: warnings.map((x) => `299 - ${JSON.stringify(x)}`).join(', ') } : {});
     const ns = rr.type.namespaced ? rr.namespace : undefined;
     const accept = req.headers.accept;
 
@@ -279,7 +284,8 @@ export function createHandler(opts: HandlerOptions) {
     if (rr.name === undefined) {
       if (method === 'POST') {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, dryRun ? 200 : 201, core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user, fieldManager }));
+        const created = core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user, fieldManager, ...w });
+        return sendJson(res, dryRun ? 200 : 201, created, warned());
       }
       if (method === 'DELETE') {
         const sel = parseLabelSelector(q.get('labelSelector'));
@@ -317,7 +323,8 @@ export function createHandler(opts: HandlerOptions) {
       }
       case 'PUT': {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, 200, core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource, user, fieldManager }));
+        const updated = core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource, user, fieldManager, ...w });
+        return sendJson(res, 200, updated, warned());
       }
       case 'PATCH': {
         const body = await parseBody(req, await readBody(req));
@@ -333,8 +340,9 @@ export function createHandler(opts: HandlerOptions) {
           user,
           fieldManager,
           force,
+          ...w,
         });
-        return sendJson(res, existed ? 200 : 201, o);
+        return sendJson(res, existed ? 200 : 201, o, warned());
       }
       case 'DELETE': {
         const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;

@@ -252,8 +252,49 @@ Y
   assert_equal "$stderr" 'error: You must be logged in to the server (Unauthorized)'
 }
 
-@test "5 validation: immutable ConfigMaps and Secrets stay immutable" {
+@test "5 validation: built-in kinds decode by type (400), bound kinds by their schema (422, pruned), immutable stays immutable" {
   ws_create root v5
+  run --separate-stderr ws_kubectl root:v5 apply -f - <<'Y'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: typed}
+data: {a: 3}
+Y
+  assert_failure
+  assert_equal "$stderr" 'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data.a of type string'
+  # kubectl asks for strict field validation: an unknown field is a 400
+  run --separate-stderr ws_kubectl root:v5 create -f - <<'Y'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: typo}
+dta: {a: "1"}
+Y
+  assert_failure
+  assert_equal "$stderr" 'Error from server (BadRequest): error when creating "STDIN": strict decoding error: unknown field "dta"'
+  ws_kubectl root:v5 create -f - <<'Y'
+apiVersion: apis.kcp.io/v1alpha1
+kind: APIBinding
+metadata: {name: kube}
+spec: {reference: {export: {path: "root:compute", name: kubernetes}}}
+Y
+  for i in $(seq 50); do ws_kubectl root:v5 get deployments >/dev/null 2>&1 && break; sleep 0.1; done
+  run --separate-stderr ws_kubectl root:v5 apply -f - <<'Y'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: three, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}}
+Y
+  assert_failure
+  assert_equal "$stderr" 'The Deployment "web" is invalid: spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"'
+  # unknown top-level fields of a bound kind are pruned (without strict validation)
+  ws_kubectl root:v5 apply --validate=false -f - <<'Y'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: nginx}]}}}
+extra: {dropped: true}
+Y
+  assert_equal "$(ws_kubectl root:v5 get deployment web -o json | jq -c '[.extra, .spec.replicas]')" '[null,1]'
   ws_kubectl root:v5 apply -f - <<'Y'
 apiVersion: v1
 kind: ConfigMap
