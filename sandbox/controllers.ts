@@ -2,10 +2,9 @@
 // service accounts and their token secrets, APIBinding binding, and the optional
 // emulation of KubeStellar's mailbox controller.
 import { createHash, randomBytes } from 'node:crypto';
-import { Core, GR, CLUSTER_ANNOTATION } from './core.ts';
+import { Core, GR, CLUSTER_ANNOTATION, PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
 import { signServiceAccountToken, type AuthState } from './auth.ts';
 import { clone, nowIso, randomClusterName, type KObj } from './util.ts';
-import { PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
 import { getType, typeChain, OWNER_ANNOTATION, APIBINDING_FINALIZER } from './admission.ts';
 import { defaultBindingObjects } from './seed.ts';
 

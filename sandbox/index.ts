@@ -15,7 +15,7 @@ import { createHandler } from './server.ts';
 import { newAuthState, type AuthState } from './auth.ts';
 import { RequestLog, type FaultOptions } from './faults.ts';
 import { seedRoot } from './seed.ts';
-import { clone, randomClusterName, type KObj } from './util.ts';
+import { clone, type KObj } from './util.ts';
 
 export interface SandboxOptions {
   /** default `.kcp` */

@@ -98,6 +98,10 @@ Y
   assert_failure
   assert_equal "$stderr" 'The APIBinding "kube" is invalid: spec.reference: Invalid value: "object": APIExport reference must not be changed'
   assert_equal "$(ws_kubectl root:b1 get apibinding kube -o jsonpath='{.metadata.finalizers}')" '["apis.kcp.io/apibinding-finalizer"]'
+  # only system:masters write an APIBinding's status
+  run --separate-stderr ws_kubectl root:b1 patch apibinding kube --subresource status --type merge -p '{"status":{"phase":"Bound"}}'
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): apibindings.apis.kcp.io "kube" is forbidden: User "kcp-admin" cannot patch resource "apibindings/status" in API group "apis.kcp.io" at the cluster scope: access denied'
 }
 
 @test "2 workspace types: the parent's default child type, team, allowed parents, immutable and server-set fields" {
@@ -113,6 +117,10 @@ Y
   assert_equal "$(kubectl get workspace x -o jsonpath='{.metadata.labels.tenancy\.kcp\.io/phase}')" Ready
   run kubectl get workspace x
   assert_line --index 1 --regexp "^x +organization +Ready +$SANDBOX_URL/clusters/$cluster +[0-9]+s$"
+  # a workspace that does not exist: 403, not 404
+  run --separate-stderr kubectl get --raw /clusters/root:nowhere/api/v1/namespaces/default/configmaps
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "kcp-admin" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
   # inside an organization the default is universal; team is allowed there
   ws_create root:x u
   assert_equal "$(ws_kubectl root:x get workspace u -o jsonpath='{.spec.type.path}:{.spec.type.name}')" root:universal
