@@ -98,10 +98,10 @@ Y
   assert_failure
   assert_equal "$stderr" 'The APIBinding "kube" is invalid: spec.reference: Invalid value: "object": APIExport reference must not be changed'
   assert_equal "$(ws_kubectl root:b1 get apibinding kube -o jsonpath='{.metadata.finalizers}')" '["apis.kcp.io/apibinding-finalizer"]'
-  # only system:masters write an APIBinding's status
+  # only system:masters reach an APIBinding's status (kubectl patch reads it first)
   run --separate-stderr ws_kubectl root:b1 patch apibinding kube --subresource status --type merge -p '{"status":{"phase":"Bound"}}'
   assert_failure
-  assert_equal "$stderr" 'Error from server (Forbidden): apibindings.apis.kcp.io "kube" is forbidden: User "kcp-admin" cannot patch resource "apibindings/status" in API group "apis.kcp.io" at the cluster scope: access denied'
+  assert_equal "$stderr" 'Error from server (Forbidden): apibindings.apis.kcp.io "kube" is forbidden: User "kcp-admin" cannot get resource "apibindings/status" in API group "apis.kcp.io" at the cluster scope: access denied'
 }
 
 @test "2 workspace types: the parent's default child type, team, allowed parents, immutable and server-set fields" {
