@@ -29,12 +29,25 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], more: K
 const nonResource = (urls: string[], verbs: string[]): KObj => ({ nonResourceURLs: urls, verbs });
 const READ = ['get', 'list', 'watch'];
 
+/** What Kubernetes' aggregated `view` role reads (no Secrets), and `edit` also writes. */
+const WORKLOADS: [string[], string[]][] = [
+  [[''], ['configmaps', 'endpoints', 'events', 'limitranges', 'namespaces', 'persistentvolumeclaims', 'pods', 'pods/log', 'pods/status', 'replicationcontrollers', 'resourcequotas', 'serviceaccounts', 'services']],
+  [['apps'], ['daemonsets', 'deployments', 'deployments/scale', 'replicasets', 'replicasets/scale', 'statefulsets', 'statefulsets/scale']],
+  [['batch'], ['cronjobs', 'jobs']],
+  [['networking.k8s.io'], ['ingresses', 'networkpolicies']],
+  [['policy'], ['poddisruptionbudgets']],
+  [['autoscaling'], ['horizontalpodautoscalers']],
+];
+const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+const viewRules = WORKLOADS.map(([g, r]) => rule(g, r, READ));
+const editRules = [...WORKLOADS.map(([g, r]) => rule(g, r, [...READ, ...WRITE])), rule([''], ['secrets'], [...READ, ...WRITE]), rule([''], ['serviceaccounts/token'], ['create'])];
+
 /** ClusterRoles kcp serves from system:admin to every workspace (Kubernetes' bootstrap policy, the parts clients meet). */
 const BOOTSTRAP_ROLES: Record<string, KObj[]> = {
   'cluster-admin': [rule(['*'], ['*'], ['*']), nonResource(['*'], ['*'])],
-  admin: [rule(['*'], ['*'], ['*'])],
-  edit: [rule(['*'], ['*'], ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'])],
-  view: [rule(['', 'apps', 'batch', 'networking.k8s.io', 'policy', 'autoscaling'], ['*'], READ)],
+  admin: [...editRules, rule(['rbac.authorization.k8s.io'], ['roles', 'rolebindings'], [...READ, ...WRITE]), rule(['authorization.k8s.io'], ['localsubjectaccessreviews'], ['create'])],
+  edit: editRules,
+  view: viewRules,
   'system:discovery': [nonResource(['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], ['get'])],
   'system:basic-user': [rule(['authorization.k8s.io'], ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], ['create'])],
   'system:public-info-viewer': [nonResource(['/healthz', '/livez', '/readyz', '/version', '/version/'], ['get'])],

@@ -217,6 +217,10 @@ Y
   run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl get serviceaccounts -o name
   assert_success
   assert_line 'serviceaccount/robot'
+  # `view` reads no Secrets
+  run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl get secrets
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:robot" cannot list resource "secrets" in API group "" in the namespace "default": access denied'
   run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl create configmap nope
   assert_failure
   assert_equal "$stderr" 'error: failed to create configmap: configmaps is forbidden: User "system:serviceaccount:default:robot" cannot create resource "configmaps" in API group "" in the namespace "default": access denied'
