@@ -136,11 +136,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
       spec: obj({ reference: obj({ export: obj({ path: str, name: str }) }), permissionClaims: { type: 'array', items: anyObj } }),
       status: anyObj,
     }),
-    printerColumns: [
-      { name: 'Export', type: 'string', jsonPath: '.spec.reference.export.name' },
-      { name: 'Path', type: 'string', jsonPath: '.spec.reference.export.path' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    ],
+    // kcp's APIBinding prints only NAME and AGE
   }),
 ];
 
