@@ -208,4 +208,17 @@ export function admitAPIBinding(core: Core, cluster: string, o: KObj, old: KObj 
   if (!old) o.metadata.finalizers = [...new Set([...(o.metadata.finalizers ?? []), APIBINDING_FINALIZER])];
 }
 
+/** kcp's smaller plugins: reserved WorkspaceType names, the kcp.io/path annotation, no LogicalCluster from users. */
+export function admitKcpObject(core: Core, cluster: string, gr: string, o: KObj, old: KObj | undefined): void {
+  const name: string = o.metadata.name;
+  if (gr === GR.logicalclusters && !old) throw admissionForbidden({ group: 'core.kcp.io', resource: 'logicalclusters' }, name, 'LogicalCluster cannot be created');
+  if (gr === GR.workspacetypes && !old && (name === 'any' || name === 'system')) {
+    throw admissionForbidden({ group: 'tenancy.kcp.io', resource: 'workspacetypes' }, name, `metadata.name: Invalid value: ${JSON.stringify(name)}: name is reserved`);
+  }
+  if (gr === GR.workspacetypes || gr === GR.apiexports) {
+    const path = core.pathOf(cluster);
+    if (path) o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [PATH_ANNOTATION]: path };
+  }
+}
+
 export { PATH_ANNOTATION };

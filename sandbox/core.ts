@@ -20,7 +20,7 @@ import {
   type KObj,
 } from './util.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
-import { admitAPIBinding, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
+import { admitAPIBinding, admitKcpObject, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
 import type { User } from './auth.ts';
 import { recordCreate, recordUpdate, serverSideApply } from './apply.ts';
 import { validateObject } from './schema.ts';
@@ -296,6 +296,7 @@ export class Core {
       else admitWorkspaceCreate(this, cluster, o, opts.user);
     }
     if (gr === GR.apibindings) admitAPIBinding(this, cluster, o, old, opts.user);
+    if (opts.user) admitKcpObject(this, cluster, gr, o, old);
     if (old && (gr === GR.rolebindings || gr === GR.clusterrolebindings) && !same(o.roleRef, old.roleRef)) {
       const r = old.roleRef ?? {};
       throw invalid(type.kind, type.group, name, [
@@ -416,6 +417,7 @@ export class Core {
     if (!old) throw notFound(type, name);
     if (opts.preconditionRV && opts.preconditionRV !== old.metadata.resourceVersion) throw conflict(type, name);
     if (opts.preconditionUid && opts.preconditionUid !== old.metadata.uid) throw conflict(type, name);
+    if (gr === GR.logicalclusters && opts.user && !old.spec?.directlyDeletable) throw admissionForbidden(type, name, 'LogicalCluster cannot be deleted');
     if (opts.dryRun) return clone(old);
     if (!pendingFinalizers(gr, old)) return this.store.delete(cluster, gr, type.namespaced ? ns : undefined, name)!;
     if (old.metadata.deletionTimestamp) return clone(old);

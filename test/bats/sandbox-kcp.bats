@@ -139,6 +139,17 @@ Y
   run --separate-stderr ws_try root n nope
   assert_failure
   assert_equal "$stderr" 'Error from server (Forbidden): error when creating "STDIN": workspaces.tenancy.kcp.io "n" is forbidden: workspace type "nope" cannot be resolved'
+  # reserved type names; users neither make nor delete LogicalClusters
+  run --separate-stderr kubectl create -f - <<'Y'
+apiVersion: tenancy.kcp.io/v1alpha1
+kind: WorkspaceType
+metadata: {name: any}
+Y
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): error when creating "STDIN": workspacetypes.tenancy.kcp.io "any" is forbidden: metadata.name: Invalid value: "any": name is reserved'
+  run --separate-stderr ws_kubectl root:x delete logicalcluster cluster
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): logicalclusters.core.kcp.io "cluster" is forbidden: LogicalCluster cannot be deleted'
   # system fields: only system:masters set spec.cluster / spec.URL
   run --separate-stderr kubectl create -f - <<'Y'
 apiVersion: tenancy.kcp.io/v1alpha1
