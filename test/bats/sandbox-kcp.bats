@@ -363,6 +363,18 @@ Y
   assert_success
   run --separate-stderr ws_kubectl root:del6 get configmaps
   assert_failure
+  # so `kubectl kubestellar remove wmw` waits, as the original's `kubectl delete` does, until kcp let the workspace go
+  ws_create root gone6
+  kubectl patch workspace gone6 --type json -p '[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/keep"}]'
+  run --separate-stderr timeout 2 kubectl kubestellar remove wmw gone6
+  assert_equal "$status" 124
+  assert_equal "$(kubectl get workspace gone6 -o jsonpath='{.metadata.labels.tenancy\.kcp\.io/phase}')" Deleting
+  kubectl patch workspace gone6 --type json -p '[{"op":"remove","path":"/metadata/finalizers/1"}]'
+  run --separate-stderr kubectl kubestellar remove wmw gone6
+  assert_success
+  run --separate-stderr kubectl get workspace gone6
+  assert_failure
+  assert_equal "$stderr" 'Error from server (NotFound): workspaces.tenancy.kcp.io "gone6" not found'
 }
 
 @test "7 server-side apply from the built executable: managedFields, conflicts (409) and --force-conflicts" {
