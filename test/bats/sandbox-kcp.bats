@@ -21,18 +21,15 @@ teardown() {
   teardown_tmp
 }
 
-# ws_create PARENT NAME [TYPE-NAME [TYPE-PATH]]: a Workspace, Ready.
-ws_create() {
-  local parent="$1" name="$2" tname="${3:-}" tpath="${4:-}"
-  printf '{"kind":"Workspace","apiVersion":"tenancy.kcp.io/v1alpha1","metadata":{"name":"%s"},"spec":{"type":{"name":"%s"%s}}}' \
-    "$name" "$tname" "${tpath:+,\"path\":\"$tpath\"}" | ws_kubectl "$parent" create -f - >/dev/null
-  wait_workspace_ready "$parent" "$name"
-}
-
-# ws_try PARENT NAME [TYPE-NAME [TYPE-PATH]]: only the create (for refusals).
+# ws_try PARENT NAME [TYPE-NAME [TYPE-PATH]]: creates a Workspace (spec.type as `kubectl ws create` sends it).
 ws_try() {
   printf '{"kind":"Workspace","apiVersion":"tenancy.kcp.io/v1alpha1","metadata":{"name":"%s"},"spec":{"type":{"name":"%s"%s}}}' \
     "$2" "${3:-}" "${4:+,\"path\":\"$4\"}" | ws_kubectl "$1" create -f -
+}
+
+# ws_create PARENT NAME [TYPE-NAME [TYPE-PATH]]: the same, then waits until it is Ready.
+ws_create() {
+  ws_try "$@" >/dev/null && wait_workspace_ready "$1" "$2"
 }
 
 # status_of METHOD PATH [BODY-FILE]: "CODE REASON MESSAGE" of a raw request with kcp-admin's token.
@@ -87,6 +84,20 @@ Y
   assert_failure
   assert_equal "$stderr" 'Error from server (Forbidden): error when creating "STDIN": apibindings.apis.kcp.io "edge" is forbidden: unable to create APIBinding: no permission to bind to export root:compute:nothing'
   assert_equal "$(status_of GET /clusters/root:b1/apis/apis.kcp.io/v1alpha1/apibindings/edge | cut -d' ' -f1,2)" '404 NotFound'
+  # an export that exists, for a caller without `bind` on it: the same 403
+  ws_create root b1x
+  ws_kubectl root:b1x create -f "$BATS_TEST_DIRNAME/fixtures/sandbox/edge-api.yaml" >/dev/null
+  sa_kubeconfig root:b1 binder
+  ws_kubectl root:b1 create clusterrole binder --verb create --resource apibindings.apis.kcp.io
+  ws_kubectl root:b1 create clusterrolebinding binder --clusterrole binder --serviceaccount default:binder
+  run --separate-stderr kubectl --kubeconfig "$TEST_TMP/binder.kubeconfig" create -f - <<'Y'
+apiVersion: apis.kcp.io/v1alpha1
+kind: APIBinding
+metadata: {name: edge}
+spec: {reference: {export: {path: "root:b1x", name: edge.kubestellar.io}}}
+Y
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): error when creating "STDIN": apibindings.apis.kcp.io "edge" is forbidden: unable to create APIBinding: no permission to bind to export root:b1x:edge.kubestellar.io'
   # a binding that was admitted may not change its reference (CEL, 422)
   ws_kubectl root:b1 create -f - <<'Y'
 apiVersion: apis.kcp.io/v1alpha1
