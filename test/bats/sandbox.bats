@@ -149,7 +149,8 @@ make_demo() {
 @test "kubectl get -w sees ADDED, MODIFIED and DELETED; namespace deletion removes its contents" {
   start_sandbox
   kubectl create namespace watched
-  (timeout 8 kubectl get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err || true) 3>&- &
+  # the watch's own pid (timeout passes the kill on to kubectl), so nothing outlives the test
+  timeout 8 kubectl get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err 3>&- &
   wpid=$!
   sleep 1 # kubectl lists, then watches
   kubectl create configmap w1 -n watched
