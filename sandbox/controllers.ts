@@ -1,6 +1,7 @@
-// The controllers kcp (and KubeStellar) run that clients can see: workspace phases,
-// service accounts and their token secrets, APIBinding binding, and the optional
-// emulation of KubeStellar's mailbox controller.
+// The controllers kcp (and KubeStellar) run that clients can see: workspace scheduling,
+// initialization (default APIBindings) and deletion, namespaces (defaults, Terminating),
+// service accounts and their token secrets, APIExport identities, APIBinding binding
+// and deletion, and the optional emulation of KubeStellar's mailbox controller.
 import { createHash, randomBytes } from 'node:crypto';
 import { Core, GR, CLUSTER_ANNOTATION, PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
 import { signServiceAccountToken, type AuthState } from './auth.ts';

@@ -1,6 +1,7 @@
 // The sandbox's API semantics over the store: which types a logical cluster serves,
 // workspace paths, and create/update/patch/delete with Kubernetes' object rules
-// (metadata, resourceVersion preconditions, status subresource, validation).
+// (metadata, resourceVersion preconditions, status subresource, schema validation,
+// admission, managedFields, finalizers and deletionTimestamp).
 import { Store, objKey } from './store.ts';
 import { BUILTIN_TYPES, grKey, gvString, typeFromSchema, type ResourceType } from './resources.ts';
 import {
