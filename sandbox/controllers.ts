@@ -1,10 +1,20 @@
-// The controllers kcp (and KubeStellar) run that clients can see: workspace phases,
-// service accounts and their token secrets, APIBinding binding, and the optional
-// emulation of KubeStellar's mailbox controller.
-import { createHash } from 'node:crypto';
-import { Core, GR, CLUSTER_ANNOTATION } from './core.ts';
+// The controllers kcp (and KubeStellar) run that clients can see: workspace scheduling,
+// initialization (default APIBindings) and deletion, namespaces (defaults, Terminating),
+// service accounts and their token secrets, APIExport identities, APIBinding binding
+// and deletion, and the optional emulation of KubeStellar's mailbox controller.
+import { createHash, randomBytes } from 'node:crypto';
+import { Core, GR, CLUSTER_ANNOTATION, PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
 import { signServiceAccountToken, type AuthState } from './auth.ts';
-import { clone, nowIso, type KObj } from './util.ts';
+import { clone, nowIso, randomClusterName, type KObj } from './util.ts';
+import { getType, typeChain, OWNER_ANNOTATION, APIBINDING_FINALIZER } from './admission.ts';
+import { defaultBindingObjects } from './seed.ts';
+
+const CLUSTER_NAME_ANNOTATION = 'internal.tenancy.kcp.io/cluster';
+const WORKSPACE_FINALIZER = 'core.kcp.io/logicalcluster';
+/** first 8 chars of base36 sha224 of the shard name `root` */
+const SHARD_HASH = BigInt('0x' + createHash('sha224').update('root').digest('hex')).toString(36).slice(0, 8);
+const ROOT_CA_DESCRIPTION =
+  'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 import type { StoreEvent } from './store.ts';
 
 const envMs = (name: string, dflt: number) => {
@@ -42,7 +52,15 @@ export class Controllers {
   /** Picks up work left by a previous run (after a restart). */
   resync(): void {
     for (const c of this.core.store.clusterNames()) {
-      for (const ws of this.core.store.list(c, GR.workspaces)) if (ws.status?.phase !== 'Ready') this.advanceWorkspace(c, ws.metadata.name);
+      for (const ws of this.core.store.list(c, GR.workspaces)) {
+        if (ws.metadata.deletionTimestamp) this.later(`ws-delete-${c}/${ws.metadata.name}`, 0, () => this.finishWorkspace(c, ws.metadata.name));
+        else if (ws.status?.phase !== 'Ready') this.advanceWorkspace(c, ws.metadata.name);
+      }
+      for (const n of this.core.store.list(c, GR.namespaces)) {
+        if (n.metadata.deletionTimestamp) this.later(`ns-delete-${c}/${n.metadata.name}`, 0, () => this.finishNamespace(c, n.metadata.name));
+        else this.ensureNamespaceDefaults(c, n.metadata.name);
+      }
+      for (const e of this.core.store.list(c, GR.apiexports)) this.reconcileExport(c, e.metadata.name);
       for (const s of this.core.store.list(c, GR.secrets)) this.fillToken(c, s.metadata.namespace, s.metadata.name);
     }
     this.later('bindings', 0, () => this.reconcileBindings());
@@ -87,7 +105,10 @@ export class Controllers {
   private onEvent(ev: StoreEvent): void {
     const { cluster, gr, obj, type } = ev;
     if (gr === GR.workspaces && type === 'ADDED' && obj.status?.phase === 'Scheduling') this.advanceWorkspace(cluster, obj.metadata.name);
-    if (gr === GR.namespaces && type === 'ADDED') this.after(0, () => this.ensureDefaultServiceAccount(cluster, obj.metadata.name));
+    if (gr === GR.workspaces && type === 'MODIFIED' && obj.metadata.deletionTimestamp) this.later(`ws-delete-${cluster}/${obj.metadata.name}`, this.wsStepMs, () => this.finishWorkspace(cluster, obj.metadata.name));
+    if (gr === GR.namespaces && type === 'ADDED') this.after(0, () => this.ensureNamespaceDefaults(cluster, obj.metadata.name));
+    if (gr === GR.namespaces && type === 'MODIFIED' && obj.metadata.deletionTimestamp) this.later(`ns-delete-${cluster}/${obj.metadata.name}`, 0, () => this.finishNamespace(cluster, obj.metadata.name));
+    if (gr === GR.apiexports && type !== 'DELETED') this.after(0, () => this.reconcileExport(cluster, obj.metadata.name));
     if (gr === GR.secrets && type !== 'DELETED' && obj.type === SA_TOKEN_TYPE) this.after(0, () => this.fillToken(cluster, obj.metadata.namespace, obj.metadata.name));
     if (gr === GR.serviceaccounts) {
       this.after(0, () => {
@@ -107,43 +128,139 @@ export class Controllers {
     }
   }
 
-  // ---- workspaces: Scheduling -> Initializing -> Ready ----
+  // ---- workspaces: Scheduling -> Initializing -> Ready, and deletion ----
 
   private advanceWorkspace(cluster: string, name: string): void {
     this.after(this.wsStepMs, () => {
       const ws = this.core.store.get(cluster, GR.workspaces, undefined, name);
-      if (!ws) return;
-      const parentPath = this.core.pathOf(cluster) ?? cluster;
-      const child = ws.spec.cluster;
-      const next = clone(ws);
-      if (ws.status?.phase === 'Scheduling') {
-        this.core.ensureLogicalCluster(child, `${parentPath}:${name}`, 'Initializing');
-        next.status = {
-          phase: 'Initializing',
-          conditions: [{ type: 'WorkspaceScheduled', status: 'True', lastTransitionTime: nowIso() }],
-        };
-        this.core.putRaw(cluster, GR.workspaces, next);
-        this.advanceWorkspace(cluster, name);
-      } else if (ws.status?.phase === 'Initializing') {
-        this.core.ensureLogicalCluster(child, `${parentPath}:${name}`, 'Ready');
-        next.status = {
-          phase: 'Ready',
-          conditions: [
-            { type: 'WorkspaceScheduled', status: 'True', lastTransitionTime: nowIso() },
-            { type: 'WorkspaceInitialized', status: 'True', lastTransitionTime: nowIso() },
-          ],
-        };
-        this.core.putRaw(cluster, GR.workspaces, next);
-      }
+      if (!ws || ws.metadata.deletionTimestamp) return;
+      if (ws.status?.phase === 'Scheduling') this.scheduleWorkspace(cluster, ws);
+      else if (ws.status?.phase === 'Initializing') this.initializeWorkspace(cluster, ws);
     });
   }
 
-  // ---- service accounts ----
+  /** kcp's scheduling: a new logical cluster (type, owner, initializers), then spec.cluster and spec.URL. */
+  private scheduleWorkspace(cluster: string, ws: KObj): void {
+    const name: string = ws.metadata.name;
+    const parentPath = this.core.pathOf(cluster) ?? cluster;
+    const child: string = ws.metadata.annotations?.[CLUSTER_NAME_ANNOTATION] ?? randomClusterName();
+    const wtype = { name: ws.spec?.type?.name ?? 'universal', path: ws.spec?.type?.path ?? 'root' };
+    const t = getType(this.core, wtype);
+    const chain = t ? typeChain(this.core, t) : [];
+    const initializers = chain.filter((c) => c.obj.spec?.initializer).map((c) => `${c.ref.path}:${c.ref.name}`);
+    const bindings = chain.flatMap((c) => ((c.obj.spec?.defaultAPIBindings ?? []) as KObj[]).map((b) => ({ path: b.path || (this.core.pathOf(c.cluster) ?? c.cluster), export: b.export })));
+    if (bindings.length) initializers.push('system:apibindings');
+    const owner = ws.metadata.annotations?.[OWNER_ANNOTATION];
+    this.core.ensureLogicalCluster(child, `${parentPath}:${name}`, 'Initializing', {
+      type: `${wtype.path}:${wtype.name}`,
+      annotations: owner ? { [OWNER_ANNOTATION]: owner } : {},
+      owner: { apiVersion: 'tenancy.kcp.io/v1alpha1', resource: 'workspaces', name, cluster, uid: ws.metadata.uid },
+      initializers,
+    });
+    // the owner is admin of the new workspace
+    if (owner) {
+      const username = JSON.parse(owner).username;
+      this.core.putRaw(child, GR.clusterrolebindings, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'workspace-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: username }],
+      });
+    }
+    // the initializers' work: the default APIBindings (system:apibindings) and the `default` namespace (root:universal)
+    for (const b of defaultBindingObjects(child, bindings, (p) => this.core.resolveCluster(p)?.cluster)) {
+      if (!this.core.store.get(child, GR.apibindings, undefined, b.metadata.name)) this.core.putRaw(child, GR.apibindings, b);
+    }
+    const next = clone(ws);
+    next.metadata.annotations = { ...next.metadata.annotations, [CLUSTER_NAME_ANNOTATION]: child, 'internal.tenancy.kcp.io/shard': SHARD_HASH };
+    next.metadata.finalizers = [...new Set([...(next.metadata.finalizers ?? []), WORKSPACE_FINALIZER])];
+    next.metadata.labels = { ...(next.metadata.labels ?? {}), [PHASE_LABEL]: 'Initializing' };
+    next.spec = { ...next.spec, cluster: child, URL: `${this.core.baseUrl}/clusters/${child}` };
+    next.status = {
+      phase: 'Initializing',
+      conditions: [{ type: 'WorkspaceScheduled', status: 'True', lastTransitionTime: nowIso() }, this.initCondition(initializers)],
+      initializers,
+    };
+    this.core.putRaw(cluster, GR.workspaces, next);
+    this.advanceWorkspace(cluster, name);
+  }
 
-  private ensureDefaultServiceAccount(cluster: string, ns: string): void {
-    if (!this.core.store.get(cluster, GR.namespaces, undefined, ns)) return;
-    if (this.core.store.get(cluster, GR.serviceaccounts, ns, 'default')) return;
-    this.core.putRaw(cluster, GR.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
+  private initCondition(initializers: string[]): KObj {
+    return initializers.length
+      ? { type: 'WorkspaceInitialized', status: 'False', severity: 'Info', reason: 'InitializerExists', message: `Initializers still exist: [${initializers.join(' ')}]`, lastTransitionTime: nowIso() }
+      : { type: 'WorkspaceInitialized', status: 'True', lastTransitionTime: nowIso() };
+  }
+
+  /** Ready once every default APIBinding has bound (kcp's system:apibindings initializer). */
+  private initializeWorkspace(cluster: string, ws: KObj): void {
+    const child: string = ws.spec.cluster;
+    const lc = this.core.store.get(child, GR.logicalclusters, undefined, 'cluster');
+    if (!lc) return;
+    const pending = this.core.store.list(child, GR.apibindings).filter((b) => !(b.status?.conditions ?? []).some((c: KObj) => c.type === 'InitialBindingCompleted' && c.status === 'True'));
+    if (pending.length) {
+      this.advanceWorkspace(cluster, ws.metadata.name);
+      return;
+    }
+    this.core.ensureLogicalCluster(child, lc.metadata.annotations[PATH_ANNOTATION], 'Ready');
+    const next = clone(ws);
+    next.metadata.labels = { ...(next.metadata.labels ?? {}), [PHASE_LABEL]: 'Ready' };
+    const owner = next.metadata.annotations?.[OWNER_ANNOTATION];
+    if (owner) next.metadata.annotations[OWNER_ANNOTATION] = JSON.stringify({ username: JSON.parse(owner).username });
+    next.status = { phase: 'Ready', conditions: [{ type: 'WorkspaceScheduled', status: 'True', lastTransitionTime: nowIso() }, this.initCondition([])] };
+    this.core.putRaw(cluster, GR.workspaces, next);
+  }
+
+  /** A deleted workspace goes once its logical cluster's content is gone. */
+  private finishWorkspace(cluster: string, name: string): void {
+    const ws = this.core.store.get(cluster, GR.workspaces, undefined, name);
+    if (!ws?.metadata.deletionTimestamp) return;
+    if ((ws.metadata.finalizers ?? []).some((f: string) => f !== WORKSPACE_FINALIZER)) return; // others first
+    this.core.deleteLogicalCluster(ws.spec?.cluster);
+    const next = clone(ws);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f: string) => f !== WORKSPACE_FINALIZER);
+    this.core.putRaw(cluster, GR.workspaces, next);
+  }
+
+  // ---- namespaces and service accounts ----
+
+  /** A namespace's `default` service account and `kube-root-ca.crt` ConfigMap. */
+  private ensureNamespaceDefaults(cluster: string, ns: string): void {
+    const n = this.core.store.get(cluster, GR.namespaces, undefined, ns);
+    if (!n || n.metadata.deletionTimestamp) return;
+    if (!this.core.store.get(cluster, GR.serviceaccounts, ns, 'default')) {
+      this.core.putRaw(cluster, GR.serviceaccounts, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
+    }
+    if (!this.core.store.get(cluster, GR.configmaps, ns, 'kube-root-ca.crt')) {
+      this.core.putRaw(cluster, GR.configmaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kube-root-ca.crt', namespace: ns, annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } },
+        data: { 'ca.crt': this.opts.caPem },
+      });
+    }
+  }
+
+  /** The namespace controller: delete the content, then drop the `kubernetes` finalizer. */
+  private finishNamespace(cluster: string, ns: string): void {
+    const n = this.core.store.get(cluster, GR.namespaces, undefined, ns);
+    if (!n?.metadata.deletionTimestamp) return;
+    let left = 0;
+    for (const [gr, o] of [...this.core.store.allIn(cluster)]) {
+      if (o.metadata.namespace !== ns) continue;
+      left++;
+      const t = this.core.typeForGR(cluster, gr);
+      if (t && !o.metadata.deletionTimestamp) this.core.delete(cluster, t, ns, o.metadata.name);
+      else if (!t) this.core.store.delete(cluster, gr, ns, o.metadata.name);
+    }
+    const remaining = [...this.core.store.allIn(cluster)].filter(([, o]) => o.metadata.namespace === ns).length;
+    if (remaining) {
+      if (left) this.later(`ns-delete-${cluster}/${ns}`, 100, () => this.finishNamespace(cluster, ns));
+      return;
+    }
+    const next = clone(n);
+    next.spec = { ...next.spec, finalizers: (next.spec?.finalizers ?? []).filter((f: string) => f !== 'kubernetes') };
+    this.core.putRaw(cluster, GR.namespaces, next);
   }
 
   private fillToken(cluster: string, ns: string, name: string): void {
@@ -205,7 +322,53 @@ export class Controllers {
     }
   }
 
+  /** kcp's APIExport controller: an identity Secret in kcp-system, status.identityHash, the virtual workspace URL. */
+  private reconcileExport(cluster: string, name: string): void {
+    const exp = this.core.store.get(cluster, GR.apiexports, undefined, name);
+    if (!exp) return;
+    let ref = exp.spec?.identity?.secretRef;
+    if (!ref?.name) {
+      if (!this.core.store.get(cluster, GR.namespaces, undefined, 'kcp-system')) {
+        this.core.putRaw(cluster, GR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kcp-system', labels: { 'kubernetes.io/metadata.name': 'kcp-system' } }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
+      }
+      if (!this.core.store.get(cluster, GR.secrets, 'kcp-system', name)) {
+        const key = Buffer.from(randomBytes(32)).toString('base64url');
+        this.core.putRaw(cluster, GR.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'kcp-system' }, type: 'Opaque', data: { key: Buffer.from(key).toString('base64') } });
+      }
+      ref = { namespace: 'kcp-system', name };
+      const next = clone(exp);
+      next.spec = { ...next.spec, identity: { ...(next.spec?.identity ?? {}), secretRef: ref } };
+      next.metadata.generation = (next.metadata.generation ?? 1) + 1;
+      this.core.putRaw(cluster, GR.apiexports, next);
+      return; // the write above comes back here as an event
+    }
+    const secret = this.core.store.get(cluster, GR.secrets, ref.namespace, ref.name);
+    const key = secret?.data?.key ? Buffer.from(secret.data.key, 'base64') : undefined;
+    const hash = key ? createHash('sha256').update(key).digest('hex') : undefined;
+    const status: KObj = { ...(exp.status ?? {}) };
+    status.identityHash ??= hash;
+    const now = nowIso();
+    const ok = Boolean(hash && hash === status.identityHash);
+    status.conditions = [
+      ok
+        ? { type: 'IdentityValid', status: 'True', lastTransitionTime: now }
+        : { type: 'IdentityValid', status: 'False', severity: 'Error', reason: 'IdentityVerificationFailed', message: `hash mismatch: identity secret hash ${JSON.stringify(hash ?? '')} must match status.identityHash ${JSON.stringify(status.identityHash ?? '')}`, lastTransitionTime: now },
+      { type: 'VirtualWorkspaceURLsReady', status: 'True', lastTransitionTime: now },
+    ].map((c) => {
+      const prev = (exp.status?.conditions ?? []).find((x: KObj) => x.type === c.type);
+      return prev && prev.status === c.status && prev.reason === c.reason ? prev : c;
+    });
+    status.virtualWorkspaces = [{ url: `${this.core.baseUrl}/services/apiexport/${cluster}/${name}` }];
+    if (!status.identityHash) delete status.identityHash;
+    if (JSON.stringify(status) === JSON.stringify(exp.status)) return;
+    this.core.putRaw(cluster, GR.apiexports, { ...clone(exp), status });
+  }
+
   private reconcileBinding(cluster: string, b: KObj): void {
+    if (b.metadata.deletionTimestamp) {
+      this.finishBinding(cluster, b);
+      return;
+    }
     const ref = b.spec?.reference?.export ?? {};
     const path: string = ref.path || this.core.pathOf(cluster) || cluster;
     const exportCluster = this.core.resolveCluster(path)?.cluster;
@@ -221,14 +384,14 @@ export class Controllers {
       return c;
     };
     if (!exp || !exportCluster) {
-      const why = `APIExport ${path}:${ref.name ?? ''} not found`;
+      const why = `APIExport ${path}|${ref.name ?? ''} not found`;
       next.status = {
         ...(b.status?.phase === 'Bound' ? {} : {}),
         phase: 'Binding',
         conditions: [cond('APIExportValid', 'False', 'APIExportNotFound', why), cond('Ready', 'False', 'APIExportNotFound', why)],
       };
     } else {
-      const identityHash = createHash('sha256').update(exp.metadata.uid).digest('hex');
+      const identityHash: string = exp.status?.identityHash ?? '';
       const boundResources: KObj[] = [];
       const missing: string[] = [];
       for (const schemaName of exp.spec?.latestResourceSchemas ?? []) {
@@ -260,6 +423,21 @@ export class Controllers {
       };
     }
     if (JSON.stringify(next.status) !== JSON.stringify(b.status)) this.core.putRaw(cluster, GR.apibindings, next);
+  }
+
+  /** kcp's APIBinding deletion: the bound resources' objects go, then the finalizer. */
+  private finishBinding(cluster: string, b: KObj): void {
+    const bound = new Set((b.status?.boundResources ?? []).map((r: KObj) => `${r.group ?? ''}/${r.resource}`));
+    const stillBoundElsewhere = new Set(
+      this.core.store
+        .list(cluster, GR.apibindings)
+        .filter((o) => o.metadata.name !== b.metadata.name)
+        .flatMap((o) => (o.status?.boundResources ?? []).map((r: KObj) => `${r.group ?? ''}/${r.resource}`)),
+    );
+    for (const [gr, o] of [...this.core.store.allIn(cluster)]) if (bound.has(gr) && !stillBoundElsewhere.has(gr)) this.core.store.delete(cluster, gr, o.metadata.namespace, o.metadata.name);
+    const next = clone(b);
+    next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f: string) => f !== APIBINDING_FINALIZER);
+    this.core.putRaw(cluster, GR.apibindings, next);
   }
 
   // ---- KubeStellar's mailbox controller ----

@@ -1,10 +1,12 @@
 // The sandbox's API semantics over the store: which types a logical cluster serves,
 // workspace paths, and create/update/patch/delete with Kubernetes' object rules
-// (metadata, resourceVersion preconditions, status subresource, validation).
+// (metadata, resourceVersion preconditions, status subresource, schema validation,
+// admission, managedFields, finalizers and deletionTimestamp).
 import { Store, objKey } from './store.ts';
 import { BUILTIN_TYPES, grKey, gvString, typeFromSchema, type ResourceType } from './resources.ts';
 import {
   StatusError,
+  admissionForbidden,
   alreadyExists,
   badRequest,
   clone,
@@ -19,12 +21,20 @@ import {
   type KObj,
 } from './util.ts';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.ts';
+import { admitAPIBinding, admitKcpObject, admitWorkspaceCreate, admitWorkspaceUpdate, TYPE_ANNOTATION } from './admission.ts';
+import type { User } from './auth.ts';
+import { recordCreate, recordUpdate, serverSideApply } from './apply.ts';
+import { validateObject } from './schema.ts';
 
 export const GR = {
   namespaces: grKey('', 'namespaces'),
   secrets: grKey('', 'secrets'),
   serviceaccounts: grKey('', 'serviceaccounts'),
   configmaps: grKey('', 'configmaps'),
+  clusterroles: grKey('rbac.authorization.k8s.io', 'clusterroles'),
+  clusterrolebindings: grKey('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  roles: grKey('rbac.authorization.k8s.io', 'roles'),
+  rolebindings: grKey('rbac.authorization.k8s.io', 'rolebindings'),
   logicalclusters: grKey('core.kcp.io', 'logicalclusters'),
   workspaces: grKey('tenancy.kcp.io', 'workspaces'),
   workspacetypes: grKey('tenancy.kcp.io', 'workspacetypes'),
@@ -34,6 +44,12 @@ export const GR = {
 };
 
 export const CLUSTER_ANNOTATION = 'kcp.io/cluster';
+export const PHASE_LABEL = 'tenancy.kcp.io/phase';
+
+/** Whether something still holds a deleted object: metadata.finalizers, or a namespace's spec.finalizers. */
+function pendingFinalizers(gr: string, o: KObj): boolean {
+  return (o.metadata.finalizers ?? []).length > 0 || (gr === GR.namespaces && (o.spec?.finalizers ?? []).length > 0);
+}
 export const PATH_ANNOTATION = 'kcp.io/path';
 
 export interface WriteOptions {
@@ -41,6 +57,17 @@ export interface WriteOptions {
   subresource?: string;
   /** how the request addressed the cluster: by path or by logical cluster name */
   addressedByName?: boolean;
+  /** who asks (admission's owner annotation and permission checks); none = the sandbox's own controllers */
+  user?: User;
+  /** the field manager of the write (managedFields); none = the sandbox's own controllers */
+  fieldManager?: string;
+  /** server-side apply: the request is an applied configuration */
+  apply?: boolean;
+  force?: boolean;
+  /** ?fieldValidation (Strict, Warn, Ignore) */
+  fieldValidation?: string;
+  /** filled with the warnings to send (Warning headers) */
+  warnings?: string[];
 }
 
 const META_IMMUTABLE = ['uid', 'creationTimestamp', 'namespace', 'name', 'selfLink', 'deletionTimestamp'];
@@ -92,7 +119,7 @@ export class Core {
     const old = this.nameToPath.get(cluster);
     if (old !== undefined) this.pathToName.delete(old);
     this.nameToPath.delete(cluster);
-    const path = lc?.metadata?.annotations?.[PATH_ANNOTATION];
+    const path = lc && cluster === 'root' ? 'root' : lc?.metadata?.annotations?.[PATH_ANNOTATION];
     if (path) {
       this.nameToPath.set(cluster, path);
       this.pathToName.set(path, cluster);
@@ -220,6 +247,7 @@ export class Core {
   create(cluster: string, type: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}): KObj {
     const gr = grKey(type.group, type.resource);
     const o = clone(this.checkBody(type, ns, body));
+    const requested = clone(o);
     const m = o.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
     if (!m.name) throw invalid(type.kind, type.group, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
@@ -240,7 +268,9 @@ export class Core {
     delete m.managedFields;
     m.annotations = { ...(m.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
+    opts.warnings?.push(...validateObject(type, o, opts.fieldValidation));
     this.admit(cluster, type, o, undefined, opts);
+    if (opts.fieldManager) recordCreate(o, requested, opts.fieldManager, gvString(type), opts.apply ? 'Apply' : 'Update');
     if (opts.dryRun) return o;
     return clone(this.store.put(cluster, gr, o, 'ADDED'));
   }
@@ -262,33 +292,45 @@ export class Core {
   /** Type-specific defaulting and validation on create (old undefined) and update. */
   private admit(cluster: string, type: ResourceType, o: KObj, old: KObj | undefined, opts: WriteOptions): void {
     const gr = grKey(type.group, type.resource);
+    const name: string = o.metadata.name;
+    if (type.namespaced && !old) {
+      const ns = this.store.get(cluster, GR.namespaces, undefined, o.metadata.namespace);
+      if (ns?.metadata.deletionTimestamp) {
+        throw admissionForbidden(type, name, `unable to create new content in namespace ${o.metadata.namespace} because it is being terminated`);
+      }
+    }
+    if (old?.metadata.deletionTimestamp) {
+      const added = (o.metadata.finalizers ?? []).filter((f: string) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length) throw invalid(type.kind, type.group, name, [{ field: 'metadata.finalizers', message: 'Forbidden: no new finalizers can be added if the object is being deleted', reason: 'FieldValueForbidden' }]);
+    }
+    if (opts.subresource === 'status') return;
     if (gr === GR.namespaces) {
       o.spec = { finalizers: ['kubernetes'], ...(o.spec ?? {}) };
+      if (old) o.spec.finalizers = old.spec?.finalizers ?? []; // only the finalize subresource changes them
       o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name };
       o.status = old?.status ?? { phase: 'Active' };
     }
     if (gr === GR.workspaces) {
-      if (old) {
-        o.spec.cluster = old.spec.cluster;
-        o.spec.URL = old.spec.URL;
-        o.spec.type = old.spec.type;
-        return;
-      }
-      o.spec ??= {};
-      // As kcp's WorkspaceTypeExists admission: an empty type is the parent type's defaultChildWorkspaceType.
-      const wtype = o.spec.type?.name || o.spec.type?.path ? { name: o.spec.type.name ?? 'universal', path: o.spec.type.path ?? 'root' } : this.defaultChildType(cluster);
-      const typeCluster = this.resolveCluster(wtype.path)?.cluster;
-      if (!typeCluster || !this.store.get(typeCluster, GR.workspacetypes, undefined, wtype.name)) {
-        throw invalid('Workspace', 'tenancy.kcp.io', o.metadata.name, [
-          { field: 'spec.type', message: `Invalid value: "${wtype.path}:${wtype.name}": workspace type ${wtype.path}:${wtype.name} does not exist` },
-        ]);
-      }
-      o.spec.type = wtype;
-      const child = randomClusterName();
-      o.spec.cluster = child;
-      const parentPath = this.pathOf(cluster) ?? cluster;
-      o.spec.URL = `${this.baseUrl}/clusters/${opts.addressedByName ? child : `${parentPath}:${o.metadata.name}`}`;
-      o.status = { phase: 'Scheduling' };
+      if (old) admitWorkspaceUpdate(o, old, opts.user);
+      else admitWorkspaceCreate(this, cluster, o, opts.user);
+    }
+    if (gr === GR.apibindings) admitAPIBinding(this, cluster, o, old, opts.user);
+    if (opts.user) admitKcpObject(this, cluster, gr, o, old);
+    if (old && (gr === GR.rolebindings || gr === GR.clusterrolebindings) && !same(o.roleRef, old.roleRef)) {
+      const r = old.roleRef ?? {};
+      throw invalid(type.kind, type.group, name, [
+        { field: 'roleRef', message: `Invalid value: rbac.RoleRef{APIGroup:${JSON.stringify(r.apiGroup ?? '')}, Kind:${JSON.stringify(r.kind ?? '')}, Name:${JSON.stringify(r.name ?? '')}}: cannot change roleRef` },
+      ]);
+    }
+    if (old && (gr === GR.configmaps || gr === GR.secrets) && old.immutable === true) {
+      const problems: { field: string; message: string; reason?: string }[] = [];
+      if (o.immutable !== true) problems.push({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (!same(o.data ?? {}, old.data ?? {})) problems.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (gr === GR.configmaps && !same(o.binaryData ?? {}, old.binaryData ?? {})) problems.push({ field: 'binaryData', message: 'Forbidden: field is immutable when `immutable` is set', reason: 'FieldValueForbidden' });
+      if (problems.length) throw invalid(type.kind, type.group, name, problems);
+    }
+    if (old && gr === GR.secrets && (o.type ?? 'Opaque') !== (old.type ?? 'Opaque')) {
+      throw invalid(type.kind, type.group, name, [{ field: 'type', message: `Invalid value: ${JSON.stringify(o.type)}: field is immutable` }]);
     }
   }
 
@@ -322,16 +364,22 @@ export class Core {
       if (old.metadata[k] === undefined) delete o.metadata[k];
       else o.metadata[k] = old.metadata[k];
     }
-    delete o.metadata.managedFields;
+    // managedFields are the server's record: kept from the stored object, then updated for this write
+    if (opts.apply) {
+      // serverSideApply computed them
+    } else if (old.metadata.managedFields) o.metadata.managedFields = clone(old.metadata.managedFields);
+    else delete o.metadata.managedFields;
     o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [CLUSTER_ANNOTATION]: cluster };
     this.normalize(type, o);
+    opts.warnings?.push(...validateObject(type, o, opts.fieldValidation));
     this.admit(cluster, type, o, old, opts);
+    if (opts.fieldManager && !opts.apply && opts.subresource !== 'status') recordUpdate(o, old, opts.fieldManager, gvString(type));
     o.metadata.generation = old.metadata.generation ?? 1;
     if (!same(specPart(o), specPart(old))) o.metadata.generation += 1;
     o.metadata.resourceVersion = old.metadata.resourceVersion;
     if (same(o, old)) return clone(old); // a no-op write keeps the resourceVersion
     if (opts.dryRun) return o;
-    return clone(this.store.put(cluster, gr, o, 'MODIFIED'));
+    return clone(this.putOrFinish(cluster, gr, o));
   }
 
   patch(
@@ -341,20 +389,22 @@ export class Core {
     name: string,
     contentType: string,
     body: unknown,
-    opts: WriteOptions & { force?: boolean } = {},
+    opts: WriteOptions = {},
   ): KObj {
     const gr = grKey(type.group, type.resource);
     const old = this.store.get(cluster, gr, type.namespaced ? ns : undefined, name);
     const ct = contentType.split(';')[0].trim();
     if (!old) {
-      if (ct === 'application/apply-patch+yaml') return this.create(cluster, type, ns, body, opts);
+      if (ct === 'application/apply-patch+yaml') return this.create(cluster, type, ns, body, { ...opts, apply: true });
       throw notFound(type, name);
     }
     let next: unknown;
     switch (ct) {
       case 'application/merge-patch+json':
-      case 'application/apply-patch+yaml':
         next = mergePatch(old, body);
+        break;
+      case 'application/apply-patch+yaml':
+        next = serverSideApply(old, this.checkBody(type, ns, clone(body)), opts.fieldManager ?? '', gvString(type), Boolean(opts.force), { kind: type.resource, group: type.group, name });
         break;
       case 'application/strategic-merge-patch+json':
         if (type.boundFrom) {
@@ -373,28 +423,37 @@ export class Core {
     // a resourceVersion in the patch is a precondition
     const patchRV = (body as KObj)?.metadata?.resourceVersion;
     if (typeof patchRV === 'string' && patchRV !== old.metadata.resourceVersion) throw conflict(type, name);
-    return this.replace(cluster, type, old, n, opts);
+    return this.replace(cluster, type, old, n, { ...opts, apply: ct === 'application/apply-patch+yaml' });
   }
 
-  /** Deletes one object; namespaces take their contents and workspaces their logical cluster along. */
+  /**
+   * Deletes one object. One with finalizers (a namespace's spec.finalizers too) only gets its
+   * deletionTimestamp (namespaces turn Terminating, workspaces Deleting); it goes once they are gone.
+   */
   delete(cluster: string, type: ResourceType, ns: string | undefined, name: string, opts: WriteOptions & { preconditionRV?: string; preconditionUid?: string } = {}): KObj {
     const gr = grKey(type.group, type.resource);
     const old = this.store.get(cluster, gr, type.namespaced ? ns : undefined, name);
     if (!old) throw notFound(type, name);
     if (opts.preconditionRV && opts.preconditionRV !== old.metadata.resourceVersion) throw conflict(type, name);
     if (opts.preconditionUid && opts.preconditionUid !== old.metadata.uid) throw conflict(type, name);
+    if (gr === GR.logicalclusters && opts.user && !old.spec?.directlyDeletable) throw admissionForbidden(type, name, 'LogicalCluster cannot be deleted');
     if (opts.dryRun) return clone(old);
-    if (gr === GR.namespaces) {
-      for (const [g, o] of [...this.store.allIn(cluster)]) {
-        if (o.metadata.namespace === name) this.store.delete(cluster, g, name, o.metadata.name);
-      }
-      const gone = this.store.delete(cluster, gr, undefined, name)!;
-      gone.status = { phase: 'Terminating' };
-      gone.metadata.deletionTimestamp = nowIso();
-      return gone;
+    if (!pendingFinalizers(gr, old)) return this.store.delete(cluster, gr, type.namespaced ? ns : undefined, name)!;
+    if (old.metadata.deletionTimestamp) return clone(old);
+    const next = clone(old);
+    next.metadata.deletionTimestamp = nowIso();
+    next.metadata.deletionGracePeriodSeconds = 0;
+    if (gr === GR.namespaces) next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+    if (gr === GR.workspaces) next.metadata.labels = { ...(next.metadata.labels ?? {}), [PHASE_LABEL]: 'Deleting' };
+    return clone(this.store.put(cluster, gr, next, 'MODIFIED'));
+  }
+
+  /** Writes `o` (a controller's or a client's update), or removes it when it is being deleted and nothing holds it any more. */
+  private putOrFinish(cluster: string, gr: string, o: KObj): KObj {
+    if (o.metadata.deletionTimestamp && !pendingFinalizers(gr, o)) {
+      return this.store.delete(cluster, gr, o.metadata.namespace, o.metadata.name) ?? o;
     }
-    if (gr === GR.workspaces) this.deleteLogicalCluster(old.spec?.cluster);
-    return this.store.delete(cluster, gr, type.namespaced ? ns : undefined, name)!;
+    return this.store.put(cluster, gr, o, 'MODIFIED');
   }
 
   deleteLogicalCluster(cluster: string | undefined): void {
@@ -414,21 +473,34 @@ export class Core {
     o.metadata.uid ??= newUid();
     o.metadata.creationTimestamp ??= nowIso();
     o.metadata.generation ??= 1;
-    return this.store.put(cluster, gr, o, old ? 'MODIFIED' : 'ADDED');
+    return old ? this.putOrFinish(cluster, gr, o) : this.store.put(cluster, gr, o, 'ADDED');
   }
 
-  /** Creates a logical cluster with its LogicalCluster object and `default` namespace. */
-  ensureLogicalCluster(cluster: string, path: string, phase = 'Ready'): void {
+  /**
+   * Creates or moves on a logical cluster: its LogicalCluster object (path and type annotations,
+   * phase, pending initializers) and its `default` namespace.
+   */
+  ensureLogicalCluster(cluster: string, path: string, phase = 'Ready', more: { type?: string; owner?: KObj; annotations?: Record<string, string>; initializers?: string[] } = {}): void {
     const lc = this.store.get(cluster, GR.logicalclusters, undefined, 'cluster');
-    if (!lc || lc.metadata.annotations?.[PATH_ANNOTATION] !== path || lc.status?.phase !== phase) {
-      this.putRaw(cluster, GR.logicalclusters, {
-        apiVersion: 'core.kcp.io/v1alpha1',
-        kind: 'LogicalCluster',
-        metadata: { ...(lc?.metadata ?? {}), name: 'cluster', annotations: { ...(lc?.metadata?.annotations ?? {}), [PATH_ANNOTATION]: path } },
-        spec: lc?.spec ?? {},
-        status: { phase, URL: `${this.baseUrl}/clusters/${path}` },
-      });
-    }
+    const annotations: Record<string, string> = { ...(lc?.metadata?.annotations ?? {}), ...(more.annotations ?? {}), [PATH_ANNOTATION]: path };
+    if (more.type) annotations[TYPE_ANNOTATION] = more.type;
+    if (cluster === 'root') delete annotations[PATH_ANNOTATION]; // kcp's root LogicalCluster has no path annotation
+    const initializers = more.initializers ?? lc?.status?.initializers ?? [];
+    const next: KObj = {
+      apiVersion: 'core.kcp.io/v1alpha1',
+      kind: 'LogicalCluster',
+      metadata: {
+        ...(lc?.metadata ?? {}),
+        name: 'cluster',
+        annotations,
+        labels: { ...(lc?.metadata?.labels ?? {}), [PHASE_LABEL]: phase },
+        finalizers: cluster === 'root' ? [] : ['core.kcp.io/logicalcluster-deletion'],
+      },
+      spec: { ...(lc?.spec ?? {}), ...(more.owner ? { owner: more.owner } : {}), initializers: lc?.spec?.initializers ?? more.initializers ?? [] },
+      status: { phase, URL: `${this.baseUrl}/clusters/${cluster}`, initializers: phase === 'Ready' ? [] : initializers },
+    };
+    if (!next.metadata.finalizers.length) delete next.metadata.finalizers;
+    this.putRaw(cluster, GR.logicalclusters, next);
     if (!this.store.get(cluster, GR.namespaces, undefined, 'default')) {
       this.putRaw(cluster, GR.namespaces, {
         apiVersion: 'v1',

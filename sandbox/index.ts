@@ -2,7 +2,7 @@
 // benches all use it). It keeps its CA, serving certificate, tokens and journal in the
 // root directory, and writes admin.kubeconfig (kcp's shape) once it is serving.
 import { createServer, type Server } from 'node:https';
-import { generateKeyPair } from 'node:crypto';
+import { generateKeyPair, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
@@ -14,8 +14,8 @@ import { Controllers } from './controllers.ts';
 import { createHandler } from './server.ts';
 import { newAuthState, type AuthState } from './auth.ts';
 import { RequestLog, type FaultOptions } from './faults.ts';
-import { computeSchemas } from './resources.ts';
-import { clone, randomClusterName, type KObj } from './util.ts';
+import { seedRoot } from './seed.ts';
+import { clone, type KObj } from './util.ts';
 
 export interface SandboxOptions {
   /** default `.kcp` */
@@ -128,54 +128,6 @@ users:
 `;
 }
 
-const WORKSPACE_TYPES = ['root', 'organization', 'universal', 'home'];
-
-/** root, its WorkspaceTypes, and root:compute with the TMC `kubernetes` APIExport. */
-function seed(core: Core): void {
-  core.ensureLogicalCluster('root', 'root');
-  for (const name of WORKSPACE_TYPES) {
-    if (core.store.get('root', GR.workspacetypes, undefined, name)) continue;
-    const spec: KObj =
-      name === 'root'
-        ? { defaultChildWorkspaceType: { name: 'organization', path: 'root' } }
-        : name === 'organization'
-          ? { defaultChildWorkspaceType: { name: 'universal', path: 'root' }, limitAllowedParents: { types: [{ name: 'root', path: 'root' }] } }
-          : name === 'home'
-            ? { defaultChildWorkspaceType: { name: 'universal', path: 'root' } }
-            : { defaultChildWorkspaceType: { name: 'universal', path: 'root' } };
-    core.putRaw('root', GR.workspacetypes, {
-      apiVersion: 'tenancy.kcp.io/v1alpha1',
-      kind: 'WorkspaceType',
-      metadata: { name },
-      spec,
-      status: { conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] },
-    });
-  }
-  if (!core.resolveCluster('root:compute')) {
-    const cluster = randomClusterName();
-    core.putRaw('root', GR.workspaces, {
-      apiVersion: 'tenancy.kcp.io/v1alpha1',
-      kind: 'Workspace',
-      metadata: { name: 'compute' },
-      spec: { type: { name: 'universal', path: 'root' }, cluster, URL: `${core.baseUrl}/clusters/root:compute` },
-      status: { phase: 'Ready' },
-    });
-    core.ensureLogicalCluster(cluster, 'root:compute');
-  }
-  const compute = core.resolveCluster('root:compute')!.cluster;
-  const schemas = computeSchemas();
-  for (const s of schemas) if (!core.store.get(compute, GR.apiresourceschemas, undefined, s.metadata.name)) core.putRaw(compute, GR.apiresourceschemas, s);
-  if (!core.store.get(compute, GR.apiexports, undefined, 'kubernetes')) {
-    core.putRaw(compute, GR.apiexports, {
-      apiVersion: 'apis.kcp.io/v1alpha1',
-      kind: 'APIExport',
-      metadata: { name: 'kubernetes' },
-      spec: { latestResourceSchemas: schemas.map((s) => s.metadata.name) },
-      status: {},
-    });
-  }
-}
-
 /** After a restart on another port: point stored URLs at the new address. */
 function fixUrls(core: Core): void {
   for (const c of core.store.clusterNames()) {
@@ -202,10 +154,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const authPath = join(dir, 'sandbox-auth.json');
   let auth = readJson(authPath) as AuthState | undefined;
-  if (!auth?.adminToken || !auth.shardAdminToken || !auth.signingKey) {
-    auth = newAuthState();
-    writeFileAtomic(authPath, JSON.stringify(auth, null, 2) + '\n', { mode: 0o600, forceMode: true });
-  }
+  if (!auth?.shardAdminToken || !auth.signingKey) auth = newAuthState();
+  // as kcp: kcp-admin gets a new token at every start, shard-admin's persists
+  auth = { ...auth, adminToken: randomUUID() };
+  writeFileAtomic(authPath, JSON.stringify(auth, null, 2) + '\n', { mode: 0o600, forceMode: true });
   const pkiPromise = ensurePki(dir, bind, opts.dnsNames);
 
   const store = new Store(dir);
@@ -232,7 +184,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   hostPort = `${host}:${port}`;
   core.baseUrl = `https://${hostPort}`;
 
-  seed(core);
+  seedRoot(core);
   fixUrls(core);
   const controllers = new Controllers(core, { caPem: ca.certPem, auth, mailbox: Boolean(opts.kubestellarControllers) });
   controllers.resync();

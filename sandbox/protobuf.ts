@@ -83,6 +83,21 @@ const KINDS: Record<string, Schema> = {
       s: { 1: { n: 'audiences', t: 'strings' }, 4: { n: 'expirationSeconds', t: 'int' }, 3: { n: 'boundObjectRef', t: 'msg', s: { 1: { n: 'kind', t: 'string' }, 2: { n: 'apiVersion', t: 'string' }, 3: { n: 'name', t: 'string' }, 4: { n: 'uid', t: 'string' } } } },
     },
   },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: meta,
+    2: {
+      n: 'spec',
+      t: 'msg',
+      s: {
+        1: {
+          n: 'resourceAttributes',
+          t: 'msg',
+          s: { 1: { n: 'namespace', t: 'string' }, 2: { n: 'verb', t: 'string' }, 3: { n: 'group', t: 'string' }, 4: { n: 'version', t: 'string' }, 5: { n: 'resource', t: 'string' }, 6: { n: 'subresource', t: 'string' }, 7: { n: 'name', t: 'string' } },
+        },
+        2: { n: 'nonResourceAttributes', t: 'msg', s: { 1: { n: 'path', t: 'string' }, 2: { n: 'verb', t: 'string' } } },
+      },
+    },
+  },
   'v1/DeleteOptions': { 1: { n: 'gracePeriodSeconds', t: 'int' }, 4: { n: 'propagationPolicy', t: 'string' }, 5: { n: 'dryRun', t: 'strings' } },
 };
 
@@ -132,7 +147,8 @@ function decode(buf: Buffer, schema: Schema): KObj {
     const bytes = f.value as Buffer;
     switch (d.t) {
       case 'string':
-        out[d.n] = bytes.toString('utf8');
+        // gogo-protobuf writes empty strings; their JSON form omits them
+        if (bytes.length) out[d.n] = bytes.toString('utf8');
         break;
       case 'bytes':
         out[d.n] = bytes.toString('base64');

@@ -108,7 +108,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
     printerColumns: [
       { name: 'Type', type: 'string', jsonPath: '.spec.type.name', description: 'Type of the workspace' },
       { name: 'Region', type: 'string', jsonPath: ".metadata.labels['region']", description: 'The region this workspace is in' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'The current phase (e.g. Scheduling, Initializing, Ready)' },
+      { name: 'Phase', type: 'string', jsonPath: ".metadata.labels['tenancy\\.kcp\\.io/phase']", description: 'The current phase (e.g. Scheduling, Initializing, Ready, Deleting)' },
       { name: 'URL', type: 'string', jsonPath: '.spec.URL', description: 'URL to access the workspace' },
     ],
   }),
@@ -136,11 +136,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
       spec: obj({ reference: obj({ export: obj({ path: str, name: str }) }), permissionClaims: { type: 'array', items: anyObj } }),
       status: anyObj,
     }),
-    printerColumns: [
-      { name: 'Export', type: 'string', jsonPath: '.spec.reference.export.name' },
-      { name: 'Path', type: 'string', jsonPath: '.spec.reference.export.path' },
-      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    ],
+    // kcp's APIBinding prints only NAME and AGE
   }),
 ];
 

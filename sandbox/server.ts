@@ -6,12 +6,14 @@ import { grKey, gvString, type ResourceType } from './resources.ts';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, KUBE_VERSION, openapiGroupVersion, openapiRoot } from './discovery.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { toTable, wantsTable, wantsPartialMetadata, partialMeta } from './tables.ts';
-import { authenticate, requireShardAdmin, signServiceAccountToken, type AuthState, type User } from './auth.ts';
+import { authenticate, signServiceAccountToken, tokenClusterClaim, type AuthState, type TokenHolds, type User } from './auth.ts';
+import { authorize, MASTERS, reviewStatus, type Attributes } from './rbac.ts';
 import { injectFaults, RequestLog, type FaultOptions } from './faults.ts';
-import { StatusError, badRequest, forbidden, gone, methodNotAllowed, notFound, type KObj } from './util.ts';
+import { StatusError, badRequest, gone, invalid, methodNotAllowed, notFound, type KObj } from './util.ts';
 import type { StoreEvent } from './store.ts';
 import { decodeKubernetesProtobuf } from './protobuf.ts';
 import { ListPager, sortByKey } from './paging.ts';
+import { defaultManager } from './apply.ts';
 
 export interface HandlerOptions {
   core: Core;
@@ -55,7 +57,8 @@ async function parseBody(req: IncomingMessage, raw: Buffer): Promise<unknown> {
   const text = raw.toString('utf8');
   if (!text.trim()) return undefined;
   if (ct === 'application/apply-patch+yaml' || ct === 'application/yaml') {
-    const { parse } = await import('yaml');
+    const m = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+    const { parse } = m.default ?? m; // the bundle's interop puts the module under default
     try {
       return parse(text);
     } catch (err) {
@@ -83,15 +86,74 @@ interface ResourceRequest {
   watchPath: boolean;
 }
 
+/** Kubernetes' RequestInfo: verb, group, resource, subresource, namespace and name of a request path. */
+export function requestAttributes(method: string, path: string, q: URLSearchParams): Attributes {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let rest: string[];
+  let group = '';
+  if (parts[0] === 'api' && parts.length >= 3) rest = parts.slice(2);
+  else if (parts[0] === 'apis' && parts.length >= 4) {
+    group = parts[1];
+    rest = parts.slice(3);
+  } else return { verb: method === 'GET' || method === 'HEAD' ? 'get' : method.toLowerCase(), path };
+  let watchPrefix = false;
+  if (rest[0] === 'watch') {
+    watchPrefix = true;
+    rest = rest.slice(1);
+  }
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length > 1) {
+    namespace = rest[1];
+    if (rest.length > 2 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) rest = rest.slice(2);
+  }
+  const [resource, name, subresource] = rest;
+  let verb: string;
+  switch (method) {
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name === undefined ? 'deletecollection' : 'delete';
+      break;
+    default:
+      verb = watchPrefix || q.get('watch') === 'true' || q.get('watch') === '1' ? 'watch' : name === undefined ? 'list' : 'get';
+  }
+  return { verb, group, resource, subresource, name, namespace };
+}
+
 export function createHandler(opts: HandlerOptions) {
   const { core } = opts;
   const pager = new ListPager();
   /** every open watch's finisher, to end them at shutdown */
   const activeWatches = new Set<() => void>();
-  const secretHolds = (cluster: string, ns: string, name: string, token: string) => {
-    if (!name) return true; // TokenRequest tokens are not backed by a secret
-    const s = core.store.get(cluster, GR.secrets, ns, name);
+  const tokenHolds: TokenHolds = (cluster, ns, saName, saUid, secretName, token) => {
+    const sa = core.store.get(cluster, GR.serviceaccounts, ns, saName);
+    if (!sa || sa.metadata.uid !== saUid) return false; // a deleted service account's tokens stop working
+    if (secretName === undefined) return true; // TokenRequest tokens are not backed by a secret
+    const s = core.store.get(cluster, GR.secrets, ns, secretName);
     return Boolean(s?.data?.token && Buffer.from(s.data.token, 'base64').toString('utf8') === token);
+  };
+
+  /** Impersonate-User/-Group: the caller needs verb `impersonate` on them where the request goes. */
+  const impersonate = (req: IncomingMessage, caller: User, cluster: string): User => {
+    const as = req.headersDistinct['impersonate-user']?.[0];
+    const groups = req.headersDistinct['impersonate-group'] ?? [];
+    if (as === undefined) {
+      if (groups.length) throw badRequest('requested [{Kind:Group Name:' + groups[0] + '}] without impersonating a user');
+      return caller;
+    }
+    const sa = as.match(/^system:serviceaccount:([^:]+):([^:]+)$/);
+    const check: Attributes = sa ? { verb: 'impersonate', group: '', resource: 'serviceaccounts', namespace: sa[1], name: sa[2] } : { verb: 'impersonate', group: '', resource: 'users', name: as };
+    authorize(core, cluster, caller, check);
+    for (const g of groups) authorize(core, cluster, caller, { verb: 'impersonate', group: '', resource: 'groups', name: g });
+    const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
+    return { name: as, groups: [...new Set([...implied, ...groups, 'system:authenticated'])] };
   };
 
   const handle = async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -130,21 +192,31 @@ export function createHandler(opts: HandlerOptions) {
         res.end('ok');
         return;
       }
+      // kcp re-routes a bare-URL request with a service-account JWT to the token's logical cluster
+      let bare = segment === undefined;
+      if (bare && !req.headers['x-kubernetes-sharded-request']) {
+        const c = tokenClusterClaim(req.headers.authorization);
+        if (c && core.pathOf(c) !== undefined) {
+          target = { cluster: c, byName: true, prefix: '' };
+          bare = false;
+        }
+      }
       if (segment !== undefined) {
         if (segment === '*') target = { cluster: '*', byName: false, prefix: '/clusters/*' };
         else {
+          if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(segment) && !segment.startsWith('system:')) {
+            throw badRequest(`invalid cluster: ${JSON.stringify(segment)} does not match the regex`);
+          }
           const r = core.resolveCluster(segment);
+          // an unknown workspace has no logical cluster: every request there is refused (403, as kcp)
           target = r ? { cluster: r.cluster, byName: r.byName, prefix: `/clusters/${segment}` } : { cluster: '', byName: false, prefix: `/clusters/${segment}` };
         }
       }
-      user = authenticate(opts.auth, req.headers.authorization, target.cluster === '*' || target.cluster === '' ? undefined : target.cluster, secretHolds);
-      if (target.cluster === '*') requireShardAdmin(user);
-      if (target.cluster === '') {
-        if (user.cluster) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-        throw forbidden(`access denied: workspace "${segment}" does not exist`);
-      }
-      if (user.cluster && user.cluster !== target.cluster) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-      await route(req, res, url, path, target);
+      user = authenticate(opts.auth, req.headers.authorization, tokenHolds);
+      // without a cluster only system:masters are served (in root)
+      if (bare && !user.groups.includes(MASTERS)) target = { cluster: '', byName: false, prefix: '' };
+      user = impersonate(req, user, target.cluster);
+      await route(req, res, url, path, target, user);
     } catch (err) {
       if (err instanceof StatusError) return sendStatus(res, err);
       process.stderr.write(`kubestellar-sandbox: ${req.method} ${url.pathname}: ${(err as Error).stack}\n`);
@@ -154,9 +226,11 @@ export function createHandler(opts: HandlerOptions) {
 
   return Object.assign(handle, { closeWatches: () => [...activeWatches].forEach((f) => f()) });
 
-  async function route(req: IncomingMessage, res: ServerResponse, url: URL, path: string, target: Target): Promise<void> {
-    const types = target.cluster === '*' ? core.allTypes() : core.typesFor(target.cluster);
+  async function route(req: IncomingMessage, res: ServerResponse, url: URL, path: string, target: Target, user: User): Promise<void> {
     const method = req.method ?? 'GET';
+    const attrs = requestAttributes(method, path, url.searchParams);
+    authorize(core, target.cluster, user, attrs);
+    const types = target.cluster === '*' ? core.allTypes() : target.cluster ? core.typesFor(target.cluster) : [];
     if (path === '/api') return sendJson(res, 200, apiVersions(opts.hostPort()));
     if (path === '/apis') return sendJson(res, 200, apiGroupList(types));
     if (path === '/openapi/v3') return sendJson(res, 200, openapiRoot(types, target.prefix));
@@ -178,10 +252,27 @@ export function createHandler(opts: HandlerOptions) {
       if (!l) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       return sendJson(res, 200, l);
     }
+    if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;
+      return sendJson(res, 201, {
+        kind: 'SelfSubjectAccessReview',
+        apiVersion: 'authorization.k8s.io/v1',
+        metadata: { creationTimestamp: null },
+        spec: body.spec ?? {},
+        status: reviewStatus(core, target.cluster, user, body.spec ?? {}),
+      });
+    }
     const rr = parseResourcePath(path, target.cluster);
     if (!rr) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const q = url.searchParams;
     const dryRun = q.getAll('dryRun').includes('All');
+    const fieldManager = q.get('fieldManager') || defaultManager(req.headers['user-agent']);
+    const force = q.get('force') === 'true';
+    const fieldValidation = q.get('fieldValidation') ?? undefined;
+    const warnings: string[] = [];
+    const w = { fieldValidation, warnings };
+    // unknown fields under ?fieldValidation=Warn, as the apiserver's Warning headers
+    const warned = (): Record<string, string> => (warnings.length ? { Warning: warnings.map((x) => `299 - ${JSON.stringify(x)}`).join(', ') } : {});
     const ns = rr.type.namespaced ? rr.namespace : undefined;
     const accept = req.headers.accept;
 
@@ -194,13 +285,14 @@ export function createHandler(opts: HandlerOptions) {
     if (rr.name === undefined) {
       if (method === 'POST') {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, dryRun ? 200 : 201, core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName }));
+        const created = core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user, fieldManager, ...w });
+        return sendJson(res, dryRun ? 200 : 201, created, warned());
       }
       if (method === 'DELETE') {
         const sel = parseLabelSelector(q.get('labelSelector'));
         const fsel = parseFieldSelector(q.get('fieldSelector'));
         const items = core.store.list(target.cluster, grKey(rr.type.group, rr.type.resource), ns).filter((o) => sel(o.metadata.labels) && fsel(o));
-        const deleted = items.map((o) => core.delete(target.cluster, rr.type, o.metadata.namespace, o.metadata.name, { dryRun }));
+        const deleted = items.map((o) => core.delete(target.cluster, rr.type, o.metadata.namespace, o.metadata.name, { dryRun, user }));
         return sendJson(res, 200, { kind: rr.type.listKind, apiVersion: gvString(rr.type), metadata: { resourceVersion: String(core.store.rv) }, items: deleted });
       }
       throw methodNotAllowed();
@@ -209,8 +301,11 @@ export function createHandler(opts: HandlerOptions) {
     if (rr.subresource === 'token' && rr.type.resource === 'serviceaccounts' && rr.type.group === '' && method === 'POST') {
       const sa = core.get(target.cluster, rr.type, ns, name);
       const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;
-      const token = signServiceAccountToken(opts.auth, { cluster: target.cluster, namespace: ns!, serviceAccount: name, serviceAccountUid: sa.metadata.uid, secretName: '' });
       const secs = Number(body.spec?.expirationSeconds ?? 3600);
+      if (!Number.isInteger(secs) || secs < 600) {
+        throw invalid('TokenRequest', 'authentication.k8s.io', name, [{ field: 'spec.expirationSeconds', message: `Invalid value: ${body.spec?.expirationSeconds}: may not specify a duration less than 10 minutes` }]);
+      }
+      const token = signServiceAccountToken(opts.auth, { cluster: target.cluster, namespace: ns!, serviceAccount: name, serviceAccountUid: sa.metadata.uid, expirationSeconds: secs, audiences: body.spec?.audiences });
       return sendJson(res, 201, {
         kind: 'TokenRequest',
         apiVersion: 'authentication.k8s.io/v1',
@@ -229,18 +324,26 @@ export function createHandler(opts: HandlerOptions) {
       }
       case 'PUT': {
         const body = await parseBody(req, await readBody(req));
-        return sendJson(res, 200, core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource }));
+        const updated = core.update(target.cluster, rr.type, ns, name, body, { dryRun, subresource: rr.subresource, user, fieldManager, ...w });
+        return sendJson(res, 200, updated, warned());
       }
       case 'PATCH': {
         const body = await parseBody(req, await readBody(req));
         const ct = req.headers['content-type'] ?? '';
+        if (ct.startsWith('application/apply-patch') && !q.get('fieldManager')) throw badRequest('PATCH, fieldManager is required for apply requests');
         const existed = core.store.get(target.cluster, grKey(rr.type.group, rr.type.resource), ns, name) !== undefined;
+        // a patch that creates (server-side apply) needs `create` as well
+        if (!existed) authorize(core, target.cluster, user, { ...attrs, verb: 'create' });
         const o = core.patch(target.cluster, rr.type, ns, name, ct, ct.startsWith('application/apply-patch') ? { ...(body as KObj), metadata: { ...((body as KObj)?.metadata ?? {}), name } } : body, {
           dryRun,
           subresource: rr.subresource,
           addressedByName: target.byName,
+          user,
+          fieldManager,
+          force,
+          ...w,
         });
-        return sendJson(res, existed ? 200 : 201, o);
+        return sendJson(res, existed ? 200 : 201, o, warned());
       }
       case 'DELETE': {
         const body = ((await parseBody(req, await readBody(req))) ?? {}) as KObj;
@@ -248,6 +351,7 @@ export function createHandler(opts: HandlerOptions) {
           dryRun: dryRun || (Array.isArray(body.dryRun) && body.dryRun.includes('All')),
           preconditionRV: body.preconditions?.resourceVersion,
           preconditionUid: body.preconditions?.uid,
+          user,
         });
         return sendJson(res, 200, o);
       }
@@ -344,8 +448,10 @@ export function createHandler(opts: HandlerOptions) {
       if (!Number.isFinite(rv)) throw badRequest(`invalid resource version ${JSON.stringify(rvParam)}`);
       const events = core.store.since(rv);
       if (!events) {
-        const err = gone(`too old resource version: ${rv} (${core.store.rv})`);
-        throw err;
+        // as the apiserver: the watch starts (200), then one ERROR event carries the 410
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+        res.end(JSON.stringify({ type: 'ERROR', object: gone(`too old resource version: ${rv} (${core.store.rv})`).toStatus() }) + '\n');
+        return;
       }
       // what a watcher from rv has seen: objects that matched then (approximated by now, minus later changes)
       for (const o of core.store.list(target.cluster, gr, ns)) if (matches(o) && Number(o.metadata.resourceVersion) <= rv) visible.add(key({ cluster: o.metadata.annotations?.['kcp.io/cluster'] ?? '', obj: o }));

@@ -44,7 +44,7 @@ function columnsFor(t: ResourceType): Col[] {
   const count = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
   switch (k) {
     case '/namespaces':
-      return [nameCol, { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => o.status?.phase ?? '' }, ageCol];
+      return [nameCol, { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => o.metadata.labels?.['tenancy.kcp.io/phase'] ?? '' }, ageCol];
     case '/configmaps':
       return [nameCol, { name: 'Data', type: 'string', description: 'Data contains the configuration data.', cell: (o) => count(o.data) + count(o.binaryData) }, ageCol];
     case '/secrets':
@@ -62,7 +62,7 @@ function columnsFor(t: ResourceType): Col[] {
         nameCol,
         { name: 'Type', type: 'string', description: 'Type of the workspace', cell: (o) => o.spec?.type?.name ?? '' },
         { name: 'Region', type: 'string', description: 'The region this workspace is in', cell: (o) => o.metadata.labels?.region ?? '' },
-        { name: 'Phase', type: 'string', description: 'The current phase (e.g. Scheduling, Initializing, Ready)', cell: (o) => o.status?.phase ?? '' },
+        { name: 'Phase', type: 'string', description: 'The current phase (e.g. Scheduling, Initializing, Ready)', cell: (o) => o.metadata.labels?.['tenancy.kcp.io/phase'] ?? '' },
         { name: 'URL', type: 'string', description: 'URL to access the workspace', cell: (o) => o.spec?.URL ?? '' },
         ageCol,
       ];

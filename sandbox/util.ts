@@ -72,10 +72,14 @@ export const methodNotAllowed = (message = 'the server does not allow this metho
 export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthorized');
 export const forbidden = (message: string) => new StatusError(403, 'Forbidden', message);
 export const gone = (message: string) => new StatusError(410, 'Expired', message);
+/** An admission plugin's refusal: `<resource>.<group> "<name>" is forbidden: <text>`. */
+export const admissionForbidden = (gr: GR, name: string, text: string) =>
+  new StatusError(403, 'Forbidden', `${qualified(gr)} "${name}" is forbidden: ${text}`, { name, group: gr.group, kind: gr.resource });
 
 export function invalid(kind: string, group: string, name: string, causes: { field: string; message: string; reason?: string }[]): StatusError {
-  const msg = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-  return new StatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${msg}`, {
+  const list = causes.map((c) => `${c.field}: ${c.message}`);
+  const msg = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
+  return new StatusError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${msg}`, {
     name,
     group,
     kind,

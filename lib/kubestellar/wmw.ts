@@ -2,6 +2,7 @@
 // edge API and, with --with-kube true, one `bind-<export>` per Kubernetes API export of
 // root:compute, each made as the original's `kubectl apply` leaves it. Used by
 // `kubectl kubestellar ensure|remove wmw` and `kubestellar init`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandError, ApiError } from '../cli/errors.ts';
 import { APIBINDINGS, APIEXPORTS, WORKSPACES, displayName, type Workspace } from '../kcp/resources.ts';
 import type { WorkspaceNavigator } from '../kcp/workspace.ts';
@@ -93,6 +94,7 @@ export async function ensureWmw(nav: WorkspaceNavigator, name: string, opts: Wmw
   void created;
   for (const b of creates) print(`${bindingRef(b.metadata.name)} created${dryMark(dry, server)}`);
   const deleted = await Promise.all(deletes.map((n) => client.delete(APIBINDINGS, n, { dryRun: dry })));
+  if (!dry) await Promise.all(deletes.map((n) => waitGone(() => client.find(APIBINDINGS, n), `APIBinding ${JSON.stringify(n)}`)));
   deletes.forEach((n, i) => {
     if (deleted[i]) print(`${displayName(APIBINDINGS)} ${JSON.stringify(n)} deleted${dryMark(dry, true)}`);
   });
@@ -106,6 +108,19 @@ export async function removeWmw(nav: WorkspaceNavigator, name: string, opts: { d
   const client = session.client;
   if (!(await client.find(WORKSPACES, name))) return;
   if (await client.delete(WORKSPACES, name, { dryRun: dry })) {
+    if (!dry) await waitGone(() => client.find(WORKSPACES, name), `workspace ${JSON.stringify(name)}`);
     opts.print(`${displayName(WORKSPACES)} ${JSON.stringify(name)} deleted${dryMark(dry, true)}`);
+  }
+}
+
+/**
+ * Waits until a deleted object is gone, as `kubectl delete` (which the original ran) does:
+ * kcp keeps workspaces and APIBindings until their finalizers have run.
+ */
+async function waitGone(find: () => Promise<unknown>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 25; await find(); delay = Math.min(delay * 2, 500)) {
+    if (Date.now() > deadline) throw new ApiError('Timeout', `${what} is still being deleted after ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(delay);
   }
 }

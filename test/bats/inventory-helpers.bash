@@ -43,6 +43,17 @@ make_espw() {
   kubectl_ws root:espw apply -f "$REPO_ROOT/test/bats/fixtures/espw-edge-api.yaml" >/dev/null
 }
 
+# make_kube_exports: the APIExports `kubestellar init` adds to root:compute (without
+# schemas), which ensure wmw binds; kcp refuses bindings to exports that do not exist.
+make_kube_exports() {
+  local e
+  for e in apiregistration.k8s.io apps autoscaling batch cluster-core.k8s.io cluster-networking.k8s.io \
+    cluster-storage.k8s.io core.k8s.io discovery.k8s.io flowcontrol.apiserver.k8s.io networking.k8s.io \
+    node.k8s.io policy scheduling.k8s.io storage.k8s.io; do
+    printf -- '---\napiVersion: apis.kcp.io/v1alpha1\nkind: APIExport\nmetadata: {name: %s}\nspec: {}\n' "$e"
+  done | kubectl_ws root:compute apply -f - >/dev/null
+}
+
 # make_ws NAME: an organization workspace under root, Ready.
 make_ws() {
   printf 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata: {name: %s}\nspec: {type: {name: organization, path: root}}\n' "$1" |

@@ -26,7 +26,7 @@ make_demo() {
   run --separate-stderr kubectl get workspaces
   assert_success
   assert_line --index 0 --regexp '^NAME +TYPE +REGION +PHASE +URL +AGE$'
-  assert_line --index 1 --regexp "^compute +universal +Ready +$SANDBOX_URL/clusters/root:compute +[0-9]+s$"
+  assert_line --index 1 --regexp "^compute +universal +Ready +$SANDBOX_URL/clusters/[0-9a-z]{16} +[0-9]+s$"
   run kubectl get namespace default -o jsonpath='{.status.phase}'
   assert_output Active
 }
@@ -39,7 +39,8 @@ make_demo() {
   wait_workspace_ready root demo
   cluster=$(kubectl get workspace demo -o jsonpath='{.spec.cluster}')
   [[ "$cluster" =~ ^[0-9a-z]{16}$ ]]
-  assert_equal "$(kubectl get workspace demo -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/root:demo"
+  # as kcp: spec.URL names the logical cluster, not the path
+  assert_equal "$(kubectl get workspace demo -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/$cluster"
   assert_equal "$(kubectl get workspace demo -o jsonpath='{.spec.type.name}')" universal
   assert_equal "$(ws_kubectl root:demo get logicalcluster cluster -o jsonpath='{.metadata.annotations.kcp\.io/path}')" root:demo
   ws_kubectl root:demo create configmap via-path --from-literal=a=b
@@ -50,10 +51,11 @@ make_demo() {
   run --separate-stderr kubectl get configmap via-path
   assert_failure
   assert_equal "$stderr" 'Error from server (NotFound): configmaps "via-path" not found'
-  # deleting the workspace takes its logical cluster
+  # deleting the workspace takes its logical cluster (kubectl waits for the finalizer)
   kubectl delete workspace demo
   run --separate-stderr ws_kubectl root:demo get configmaps
   assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "kcp-admin" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
 }
 
 @test "create, apply (default validation), label, annotate, get -o json|yaml|jsonpath and -l, delete" {
@@ -87,7 +89,7 @@ make_demo() {
   assert_output 'configmap/plain'
   run ws_kubectl root:demo get configmaps -l '!team,tier' -o name
   assert_output 'configmap/applied'
-  run ws_kubectl root:demo get configmaps -l 'tier!=web' -o name
+  run ws_kubectl root:demo get configmaps -l 'team,tier!=web' -o name
   assert_output 'configmap/plain'
   run ws_kubectl root:demo get configmaps --field-selector metadata.name=plain -o name
   assert_output 'configmap/plain'
@@ -147,7 +149,8 @@ make_demo() {
 @test "kubectl get -w sees ADDED, MODIFIED and DELETED; namespace deletion removes its contents" {
   start_sandbox
   kubectl create namespace watched
-  (timeout 8 kubectl get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err || true) 3>&- &
+  # the watch's own pid (timeout passes the kill on to kubectl), so nothing outlives the test
+  timeout 8 kubectl get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err 3>&- &
   wpid=$!
   sleep 1 # kubectl lists, then watches
   kubectl create configmap w1 -n watched
@@ -169,10 +172,11 @@ make_demo() {
   assert_output ''
 }
 
-@test "a service-account token works without the admin credentials, only in its own workspace" {
+@test "a service-account token works without the admin credentials, as far as RBAC grants, only in its own workspace" {
   start_sandbox
   make_demo
   ws_kubectl root:demo create serviceaccount robot
+  ws_kubectl root:demo create rolebinding robot-view --clusterrole view --serviceaccount default:robot
   cat >tok.yaml <<'Y'
 apiVersion: v1
 kind: Secret
@@ -214,9 +218,16 @@ Y
   run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl get serviceaccounts -o name
   assert_success
   assert_line 'serviceaccount/robot'
+  # `view` reads no Secrets
+  run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl get secrets
+  assert_failure
+  assert_equal "$stderr" 'Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:robot" cannot list resource "secrets" in API group "" in the namespace "default": access denied'
+  run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl create configmap nope
+  assert_failure
+  assert_equal "$stderr" 'error: failed to create configmap: configmaps is forbidden: User "system:serviceaccount:default:robot" cannot create resource "configmaps" in API group "" in the namespace "default": access denied'
   run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl --server "$SANDBOX_URL/clusters/root" get configmaps
   assert_failure
-  [[ "$stderr" == *Unauthorized* || "$stderr" == *"provide credentials"* ]]
+  assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:default:robot" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
 }
 
 @test "api-resources in a workspace shows an export's resources once an APIBinding binds it" {
@@ -265,12 +276,7 @@ Y
   assert_output 'deployment.apps/web created'
   run ws_kubectl root:demo get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}'
   assert_output nginx
-  # a binding to a missing export stays unbound, then binds when the export appears
-  run ws_kubectl root:demo create -f "$FIX/binding.yaml"
-  assert_success
-  sleep 0.3
-  run ws_kubectl root:demo get apibinding edge.kubestellar.io -o jsonpath='{.status.phase}{" "}{.status.conditions[0].reason}'
-  assert_output 'Binding APIExportNotFound'
+  # a binding to an export made in another workspace
   kubectl create -f - <<'Y'
 apiVersion: tenancy.kcp.io/v1alpha1
 kind: Workspace
@@ -279,6 +285,8 @@ spec: {type: {name: organization, path: root}}
 Y
   wait_workspace_ready root espw
   ws_kubectl root:espw create -f "$FIX/edge-api.yaml"
+  run ws_kubectl root:demo create -f "$FIX/binding.yaml"
+  assert_success
   for i in $(seq 50); do
     [ "$(ws_kubectl root:demo get apibinding edge.kubestellar.io -o jsonpath='{.status.phase}')" = Bound ] && break
     sleep 0.1
@@ -291,7 +299,7 @@ Y
   assert_output 'synctarget.edge.kubestellar.io/florin unchanged'
 }
 
-@test "kill -9 and restart keeps every acknowledged write, the CA and the tokens" {
+@test "kill -9 and restart keeps every acknowledged write, the CA and shard-admin's token; kcp-admin's changes" {
   start_sandbox
   make_demo
   for i in 1 2 3; do ws_kubectl root:demo create configmap "keep-$i" --from-literal=i=$i; done
@@ -305,11 +313,14 @@ Y
   assert_line 'configmap/keep-3'
   refute_line 'configmap/keep-2'
   assert_equal "$(ws_kubectl root:demo get configmap keep-3 -o jsonpath='{.metadata.uid}')" "$uid"
-  # the old kubeconfig's CA and tokens still work (only the port may differ)
-  run --separate-stderr kubectl --kubeconfig old.kubeconfig --server "$SANDBOX_URL/clusters/root:demo" get configmap keep-1 -o name
+  # the old kubeconfig's CA and shard-admin token still work (only the port may differ); kcp-admin's token is new, as in kcp
+  run --separate-stderr kubectl --kubeconfig old.kubeconfig --context system:admin --server "$SANDBOX_URL/clusters/root:demo" get configmap keep-1 -o name
   assert_success
   assert_output 'configmap/keep-1'
-  assert_equal "$(kubectl get workspace demo -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/root:demo"
+  run --separate-stderr kubectl --kubeconfig old.kubeconfig --server "$SANDBOX_URL/clusters/root:demo" get configmap keep-1 -o name
+  assert_failure
+  assert_equal "$stderr" 'error: You must be logged in to the server (Unauthorized)'
+  assert_equal "$(kubectl get workspace demo -o jsonpath='{.spec.URL}')" "$SANDBOX_URL/clusters/$(kubectl get workspace demo -o jsonpath='{.spec.cluster}')"
 }
 
 @test "--request-log writes one JSON line per request" {

@@ -8,6 +8,7 @@ KUBE='["bind-apiregistration.k8s.io","bind-apps","bind-autoscaling","bind-batch"
 setup_file() {
   start_file_sandbox
   make_espw
+  make_kube_exports
 }
 teardown_file() { stop_file_sandbox; }
 setup() {
@@ -16,7 +17,11 @@ setup() {
 }
 teardown() { teardown_tmp; }
 
-bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].metadata.name] | sort'; }
+# the WMW's own bindings (bind-*); kcp's default ones of a universal workspace are checked apart
+bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].metadata.name | select(startswith("bind-"))] | sort'; }
+# kcp's default APIBindings of a universal workspace: <export>-<5 chars>
+default_bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].metadata.name | select(startswith("bind-") | not) | sub("-[0-9a-z]{5}$"; "")] | sort'; }
+KCP_DEFAULTS='["apiresource.kcp.io","scheduling.kcp.io","tenancy.kcp.io","topology.kcp.io","workload.kcp.io"]'
 
 @test "ensure wmw: creates root:NAME with bind-espw and the kube bindings; WMW left current" {
   run --separate-stderr timeout 60 kubectl kubestellar ensure wmw example-wmw
@@ -39,6 +44,7 @@ bindings() { kubectl_ws "root:$1" get apibindings -o json | jq -c '[.items[].met
   assert_equal "$(kubectl_ws root:example-wmw get apibinding bind-espw -o json | jq -c .spec.reference.export)" '{"name":"edge.kubestellar.io","path":"root:espw"}'
   assert_equal "$(kubectl_ws root:example-wmw get apibinding bind-apps -o json | jq -c .spec.reference.export)" '{"name":"apps","path":"root:compute"}'
   assert_equal "$(bindings example-wmw | jq -c 'map(select(. != "bind-espw"))')" "$KUBE"
+  assert_equal "$(default_bindings example-wmw)" "$KCP_DEFAULTS"
 }
 
 @test "ensure wmw: the bindings are as kubectl apply leaves them, so a user's kubectl apply merges cleanly" {
@@ -72,6 +78,7 @@ Current workspace is "root:w2" (type root:organization).'
   assert_line --index 2 'apibinding.apis.kcp.io "bind-kubernetes" deleted'
   assert_equal "${#lines[@]}" 18
   assert_equal "$(bindings w2)" '["bind-espw"]'
+  assert_equal "$(default_bindings w2)" "$KCP_DEFAULTS"
 
   mark=$(log_mark)
   run --separate-stderr timeout 60 kubectl kubestellar ensure wmw --with-kube=false w2
