@@ -427,7 +427,7 @@ Y
 }
 
 @test "helm install of a tiny chart into a sandbox workspace; helm list shows it; uninstall removes it" {
-  command -v helm >/dev/null || skip "helm not installed (test/setup-tools.sh)"
+  require_helm
   start_sandbox
   make_demo
   run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" install tiny "$FIX/tiny-chart"
