@@ -48,18 +48,9 @@ bf=$(grep -cE '^not ok [0-9]+' test/.tmp/bats.tap | tr -d ' ')
 passed=$((passed + bp - bs)); skipped=$((skipped + bs)); failed=$((failed + bf))
 [ "$bf" -eq 0 ] && [ "$bstatus" -ne 0 ] && failed=$((failed + 1))
 
-# Leftovers: processes carrying this run's KS_TEST_RUN other than this script and its
-# ancestors. Processes still exiting get up to 5 s to go.
-leftovers() {
-  local p
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    [ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
-    grep -qzx "KS_TEST_RUN=$KS_TEST_RUN" "/proc/$p/environ" 2>/dev/null || continue
-    [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
-    echo "$p"
-  done
-}
+# Leftovers: processes carrying this run's KS_TEST_RUN other than this script. Processes
+# still exiting get up to 5 s to go.
+. test/leftovers.bash
 left=()
 for _ in $(seq 1 50); do
   mapfile -t left < <(leftovers)
