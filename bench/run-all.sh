@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 node build.mjs || exit 1
 failed=()
-run() { echo "== $*"; "$@" || failed+=("$1"); }
+run() { echo "== $*"; "$@" || failed+=("${*: -1}"); }
 run node bench/startup.mjs
 run node bench/inventory
 run bench/init
