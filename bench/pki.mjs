@@ -2,13 +2,17 @@
 // kubestellar-ensure-kcp-server-creds against easy-rsa doing the same work, in one run:
 //   fresh:  an empty directory -> PKI, CA, server key and certificate with SAN DNS:yep.yep
 //   re-use: the same command again on the result
-// easy-rsa (batch mode) is timed as init-pki + build-ca nopass + build-server-full with
-// --subject-alt-name, in three key choices: its defaults (RSA 2048), EC P-256 for both
-// (the keys our command makes), and the original KubeStellar script's (RSA CA, EC server).
-// Its re-use is timed as the original does it (`easyrsa show-cert` and pick the SAN), and
-// with the checks ours makes (SAN, `openssl verify` for signature and dates, key match).
+// Like with like: ours makes an EC P-256 CA and an EC P-256 server key, so the targets
+// compare it with easy-rsa making exactly that (--use-algo=ec --curve=prime256v1 for both),
+// and its re-use with easy-rsa + openssl making the same checks (SAN, signature and dates,
+// key match). Our CA key type differs from the original's: the v0.14 scripts let easy-rsa
+// make its default RSA 2048 CA (only the server key is EC). easy-rsa's defaults and the
+// original's mix, and the original's lighter re-use check (the SAN only), are printed for
+// information, without a target: they are different work.
 // Runs are interleaved; figures are medians of RUNS (env PKI_BENCH_RUNS, default 7).
-// Targets: fresh <= 0.5 x easy-rsa, re-use <= 1.0 x easy-rsa.
+// Targets: fresh <= 0.5 x easy-rsa EC, re-use <= 1.0 x easy-rsa + openssl, judged on the
+// machine as it is (with NODE_EXTRA_CA_CERTS if set; the figures without it are shown too).
+// Exits 1 when a target is missed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,10 +55,11 @@ function timed(cmd, args, cwd, env = {}) {
 
 const er = (cwd, ...args) => timed(easyrsa, args, cwd, { EASYRSA_BATCH: '1', EASYRSA_PKI: join(cwd, 'pki') }).ms;
 
+const LIKE = 'easy-rsa EC P-256 CA + EC P-256 server (the same keys as ours)';
 const variants = {
-  'easy-rsa defaults (RSA 2048)': [[], []],
-  'easy-rsa EC P-256 (as ours)': [['--use-algo=ec', '--curve=prime256v1'], ['--use-algo=ec', '--curve=prime256v1']],
-  'easy-rsa as the original (RSA CA, EC server)': [[], ['--use-algo=ec']],
+  [LIKE]: [['--use-algo=ec', '--curve=prime256v1'], ['--use-algo=ec', '--curve=prime256v1']],
+  'easy-rsa as the original: RSA 2048 CA, EC server': [[], ['--use-algo=ec']],
+  'easy-rsa defaults: RSA 2048 CA and server': [[], []],
 };
 
 function easyRsaFresh(dir, [caArgs, serverArgs]) {
@@ -113,7 +118,7 @@ try {
       const b = join(root, `er-${i}-${Object.keys(variants).indexOf(label)}`);
       timed('mkdir', ['-p', b], root);
       samples[label].push(easyRsaFresh(b, args));
-      if (label === 'easy-rsa EC P-256 (as ours)') {
+      if (label === LIKE) {
         samples.reuseOriginal.push(easyRsaReuseAsOriginal(b));
         samples.reuseSame.push(easyRsaReuseSameChecks(b));
       }
@@ -131,19 +136,33 @@ const ms = (x) => `${x.toFixed(0).padStart(5)} ms`;
 const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, v.length ? median(v) : NaN]));
 
 console.log(`bench/pki: medians of ${runs} runs (node ${process.version}; easy-rsa at ${easyrsa})`);
-const line = (label, value, ratio, target) =>
-  console.log(`  ${label.padEnd(52)} ${ms(value)}${ratio === undefined ? '' : `   ours/easy-rsa ${ratio.toFixed(2)}  (target <= ${target.toFixed(2)}: ${ratio <= target ? 'met' : 'MISSED'})`}`);
+console.log('  note: our CA key is EC P-256; the original let easy-rsa make an RSA 2048 CA. Targets compare like with like.');
+let missed = 0;
+const line = (label, value, ratio, target) => {
+  let verdict = '';
+  if (ratio !== undefined && target !== undefined) {
+    const ok = ratio <= target;
+    if (!ok && judged) missed++;
+    verdict = `   ours/easy-rsa ${ratio.toFixed(2)}  target <= ${target.toFixed(2)}: ${ok ? 'met' : 'MISSED'}${judged ? '' : ' (not judged)'}`;
+  } else if (ratio !== undefined) verdict = `   ours/easy-rsa ${ratio.toFixed(2)}  (different work: no target)`;
+  console.log(`  ${label.padEnd(70)} ${ms(value)}${verdict}`);
+};
 const envs = extraCA
-  ? [['as is (NODE_EXTRA_CA_CERTS set)', m.oursFresh, m.oursReuse, m.nodeFloor], ['without NODE_EXTRA_CA_CERTS', m.oursFreshNoCA, m.oursReuseNoCA, m.nodeFloorNoCA]]
-  : [['', m.oursFresh, m.oursReuse, m.nodeFloor]];
-for (const [envLabel, fresh, reuse, floor] of envs) {
+  ? [['as is (NODE_EXTRA_CA_CERTS set): judged', m.oursFresh, m.oursReuse, m.nodeFloor, true], ['without NODE_EXTRA_CA_CERTS: for information', m.oursFreshNoCA, m.oursReuseNoCA, m.nodeFloorNoCA, false]]
+  : [['', m.oursFresh, m.oursReuse, m.nodeFloor, true]];
+let judged = true;
+for (const [envLabel, fresh, reuse, floor, j] of envs) {
+  judged = j;
   if (envLabel) console.log(`ours ${envLabel}:`);
   line('node -e 0 (start-up floor)', floor);
   console.log('  fresh (PKI + CA + server pair):');
-  line('  ours (EC P-256)', fresh);
-  for (const label of Object.keys(variants)) line(`  vs ${label}`, m[label], fresh / m[label], 0.5);
+  line('  ours (EC P-256 CA, EC P-256 server)', fresh);
+  line(`  vs ${LIKE}`, m[LIKE], fresh / m[LIKE], 0.5);
+  for (const label of Object.keys(variants).filter((l) => l !== LIKE)) line(`  vs ${label}`, m[label], fresh / m[label]);
   console.log('  re-use (everything already there):');
   line('  ours (SAN, CA signature, dates, key match)', reuse);
-  line('  vs easy-rsa show-cert SAN check, as the original', m.reuseOriginal, reuse / m.reuseOriginal, 1);
-  line('  vs easy-rsa + openssl, the same checks as ours', m.reuseSame, reuse / m.reuseSame, 1);
+  line('  vs easy-rsa + openssl making the same checks', m.reuseSame, reuse / m.reuseSame, 1);
+  line("  vs the original's show-cert SAN check alone", m.reuseOriginal, reuse / m.reuseOriginal);
 }
+console.log(missed ? `bench/pki: ${missed} target(s) MISSED` : 'bench/pki: all targets met');
+process.exitCode = missed ? 1 : 0;

@@ -23,3 +23,10 @@ teardown_tmp() {
   cd /
   [ -n "${TEST_TMP:-}" ] && rm -rf "$TEST_TMP"
 }
+
+# Tests that drive real helm call this first: on a machine where test/setup-tools.sh
+# could not provide helm (its pinned binaries are linux/x86-64 only) they skip, saying why.
+require_helm() {
+  if [ -f "$REPO_ROOT/.tools/helm-unavailable" ]; then skip "$(cat "$REPO_ROOT/.tools/helm-unavailable")"; fi
+  command -v helm >/dev/null || skip "helm not found: run test/setup-tools.sh"
+}

@@ -9,9 +9,10 @@ setup_file() {
   ks_start_sandbox "$BATS_FILE_TMPDIR/sb" --kubestellar-controllers
 }
 teardown_file() { ks_stop_sandbox; }
-setup() { setup_tmp; ks_private_kubeconfig; }
+setup() { setup_tmp; ks_private_kubeconfig; file_sb_pid="$KS_SB_PID"; }
+# a test that started its own sandbox stops it, even when it failed half-way
 teardown() {
-  if [ -n "${V14_PID:-}" ]; then ks_stop_sandbox "$V14_PID"; fi
+  [ "$KS_SB_PID" = "$file_sb_pid" ] || ks_stop_sandbox
   teardown_tmp
 }
 
@@ -44,9 +45,11 @@ teardown() {
   mark="$(ks_log_mark)"
   run kubestellar --ensure-imw 'root:imw2,root:imw3' init --ensure-wmw '' --local-kcp=false
   assert_success
+  refute_output --partial 'Ensuring WMW'
   kws root:imw2 get apibinding edge.kubestellar.io -o json | jq -e '.spec.reference.export.path == "root:espw"'
   kws root:imw3 get apibinding edge.kubestellar.io >/dev/null
-  ! ks_mutations_since "$mark" | grep -q 'root:wmw'
+  run ks_mutations_since "$mark"
+  refute_output --partial 'wmw'
   run kubestellar init --local-kcp false --ensure-imw '' --ensure-wmw ''
   assert_success
   refute_output --partial 'imw'
@@ -99,7 +102,7 @@ teardown() {
 @test "init on a core the original v0.14 set up adds no schema, export change, role or binding" {
   # a second sandbox for this test (the file's one keeps running for the others)
   ks_start_sandbox "$TEST_TMP/sb14"
-  V14_PID="$KS_SB_PID"
+
   ks_private_kubeconfig
   # root:compute and root:espw as v0.14's init leaves them (fixture written from the fact sheet)
   node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" compute | kws root:compute apply -f - >/dev/null
@@ -125,7 +128,7 @@ teardown() {
   mkdir bin && printf '#!/bin/bash\ntrap "kill \\$!; exit 0" TERM\nsleep 30 & wait\n' >bin/kcp && chmod +x bin/kcp
   bin/kcp 3>&- &
   kcp_pid=$!
-  sleep 0.2
+  for i in $(seq 100); do [ "$(cat /proc/$kcp_pid/comm 2>/dev/null)" = kcp ] && break; sleep 0.02; done
   run kubestellar init --ensure-wmw ''
   kill "$kcp_pid"
   assert_success
@@ -142,15 +145,22 @@ teardown() {
 
 @test "kill -9 during init at several points, then a re-run converges to the same end state" {
   ks_stop_sandbox
-  ks_start_sandbox "$TEST_TMP/sb2" --kubestellar-controllers
+  # 25 ms per request: init takes long enough that each kill point is reached mid-run
+  ks_start_sandbox "$TEST_TMP/sb2" --kubestellar-controllers --fault-latency 25
   ks_private_kubeconfig
-  for delay in 0.35 0.5 0.7 0.9 1.2; do
+  # kill points are counted in requests the server has seen from that run, not in time,
+  # so that a slow machine still kills init half-way
+  hits=0
+  for k in 2 6 12 18 24; do
+    start="$(ks_log_mark)"
     kubestellar init --local-kcp false >/dev/null 2>&1 3>&- &
     pid=$!
-    sleep "$delay"
-    kill -9 "$pid" 2>/dev/null || true
+    for i in $(seq 1000); do [ $(($(ks_log_mark) - start)) -ge "$k" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -9 "$pid" 2>/dev/null && hits=$((hits + 1))
     wait "$pid" 2>/dev/null || true
+    echo "kill point $k: $(($(ks_log_mark) - start)) requests" >&2
   done
+  [ "$hits" -eq 5 ] || { echo "only $hits of 5 kills landed before init finished" >&2; false; }
   run kubestellar init --local-kcp false --timeout 60s
   assert_success
   ks_assert_initialized

@@ -111,7 +111,8 @@ location.edge.kubestellar.io "gone" deleted'
   assert_equal "$(mutations_since "$mark")" ""
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root:imw-1"
   run kubectl_ws root:imw-1 get synctargets.edge.kubestellar.io gone
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): synctargets.edge.kubestellar.io "gone" not found'
   # the other pair is untouched
   st_json root:imw-1 demo1 >/dev/null
 }
@@ -127,7 +128,12 @@ synctarget.edge.kubestellar.io/dry1 labeled (dry run)
 location.edge.kubestellar.io/dry1 labeled (dry run)'
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root"
   run kubectl_ws root:imw-1 get synctargets.edge.kubestellar.io dry1
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): synctargets.edge.kubestellar.io "dry1" not found'
+  # it did ask the server, and every write it sent was a server dry run
+  mutations_since "$mark" >writes.txt
+  [ -s writes.txt ]
+  assert_equal "$(grep -vc 'dryRun=All' writes.txt)" 0
   kubectl kubestellar ensure location --imw root:imw-1 dry2 k=v >/dev/null
   run --separate-stderr kubectl kubestellar remove location --dry-run dry2
   assert_success
@@ -176,5 +182,6 @@ bad_input() {
   assert_output --partial 'Current workspace is'
   assert_equal "$stderr" 'kubectl kubestellar ensure location: the edge service provider workspace "root:espw" has no APIExport "edge.kubestellar.io"; has KubeStellar been set up (kubestellar init)?'
   run kubectl_ws root:noespw-imw get apibinding edge.kubestellar.io
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): apibindings.apis.kcp.io "edge.kubestellar.io" not found'
 }

@@ -17,7 +17,8 @@ teardown() { teardown_tmp; }
   assert_line --partial 'synctarget.edge.kubestellar.io/guilder'
   assert_line 'Quickstart complete.'
   dir="$(ls -d "$TEST_TMP"/kubestellar-quickstart-*)"
-  [ -s "$dir/florin-syncer.yaml" ] && [ -s "$dir/guilder-syncer.yaml" ]
+  [ -s "$dir/florin-syncer.yaml" ]
+  [ -s "$dir/guilder-syncer.yaml" ]
   # the sandbox it started is gone
-  ! pgrep -f -- "--root-directory $dir/.kcp" >/dev/null
+  run ! pgrep -f -- "--root-directory $dir/.kcp"
 }

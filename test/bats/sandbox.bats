@@ -54,7 +54,7 @@ make_demo() {
   # deleting the workspace takes its logical cluster (kubectl waits for the finalizer)
   kubectl delete workspace demo
   run --separate-stderr ws_kubectl root:demo get configmaps
-  assert_failure
+  assert_failure 1
   assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "kcp-admin" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
 }
 
@@ -113,7 +113,8 @@ make_demo() {
   assert_equal "$(ws_kubectl root:demo get configmap p -o jsonpath='{.data}')" '{"b":"20","c":"3"}'
   assert_equal "$(ws_kubectl root:demo get configmap p -o jsonpath='{.metadata.labels.x}')" y
   run --separate-stderr ws_kubectl root:demo patch configmap p --type json -p '[{"op":"remove","path":"/data/nope"}]'
-  assert_failure
+  assert_failure 1
+  assert_equal "$stderr" 'The request is invalid: the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: "/data/nope": missing value'
 }
 
 @test "errors are proper Status objects: 409 AlreadyExists, 409 Conflict, 422 Invalid, missing namespace" {
@@ -127,7 +128,7 @@ make_demo() {
   kubectl get configmap dup -o json | jq --arg rv "$rv" '.metadata.resourceVersion = $rv | .data = {"z":"1"}' >stale.json
   run --separate-stderr kubectl replace -f stale.json
   assert_failure
-  assert_output --partial ''
+  assert_equal "$output" ""
   [[ "$stderr" == *'the object has been modified; please apply your changes to the latest version and try again'* ]]
   run --separate-stderr kubectl create configmap Bad_Name
   assert_failure
@@ -136,7 +137,8 @@ make_demo() {
   assert_failure
   [[ "$stderr" == *'namespaces "nowhere" not found'* ]]
   run --separate-stderr kubectl get configmap nope -o json
-  assert_failure
+  assert_failure 1
+  assert_equal "$stderr" 'Error from server (NotFound): configmaps "nope" not found'
   token=$(kubectl config view --raw -o jsonpath='{.users[?(@.name=="kcp-admin")].user.token}')
   run curl -sS --cacert <(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d) \
     -H "Authorization: Bearer $token" "$SANDBOX_URL/clusters/root/api/v1/namespaces/default/configmaps/nope"
@@ -150,9 +152,11 @@ make_demo() {
   start_sandbox
   kubectl create namespace watched
   # the watch's own pid (timeout passes the kill on to kubectl), so nothing outlives the test
-  timeout 8 kubectl get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err 3>&- &
+  timeout 8 kubectl -v=6 get configmaps -n watched -w --output-watch-events >watch.out 2>watch.err 3>&- &
   wpid=$!
-  sleep 1 # kubectl lists, then watches
+  # kubectl lists, then watches: -v=6 logs the watch request once the server answered it
+  for i in $(seq 150); do grep -q 'watch=true' watch.err && break; sleep 0.05; done
+  grep -q 'watch=true' watch.err
   kubectl create configmap w1 -n watched
   kubectl label configmap w1 -n watched a=b
   kubectl delete configmap w1 -n watched
@@ -226,7 +230,7 @@ Y
   assert_failure
   assert_equal "$stderr" 'error: failed to create configmap: configmaps is forbidden: User "system:serviceaccount:default:robot" cannot create resource "configmaps" in API group "" in the namespace "default": access denied'
   run --separate-stderr env KUBECONFIG="$TEST_TMP/sa.kubeconfig" kubectl --server "$SANDBOX_URL/clusters/root" get configmaps
-  assert_failure
+  assert_failure 1
   assert_equal "$stderr" 'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:default:robot" cannot list resource "configmaps" in API group "" in the namespace "default": access denied'
 }
 
@@ -408,7 +412,8 @@ Y
     sleep 0.1
   done
   run --separate-stderr ws_kubectl root get workspace "$mb"
-  assert_failure
+  assert_failure 1
+  assert_equal "$stderr" "Error from server (NotFound): workspaces.tenancy.kcp.io \"$mb\" not found"
 }
 
 @test "/clusters/* lists across logical clusters for system:admin only; /version, /healthz answer" {
@@ -419,7 +424,8 @@ Y
   assert_success
   assert_line 'configmap/across'
   run --separate-stderr kubectl --server "$SANDBOX_URL/clusters/*" get configmaps -A -o name
-  assert_failure
+  assert_failure 1
+  assert_regex "$stderr" '^Error from server \(Forbidden\): .*kcp-admin.*/clusters/\*'
   cacert
   run curl -sS --cacert "$TEST_TMP/ca.pem" "$SANDBOX_URL/healthz"
   assert_output ok
@@ -438,7 +444,7 @@ Y
 }
 
 @test "helm install of a tiny chart into a sandbox workspace; helm list shows it; uninstall removes it" {
-  command -v helm >/dev/null || skip "helm not installed (test/setup-tools.sh)"
+  require_helm
   start_sandbox
   make_demo
   run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" install tiny "$FIX/tiny-chart"
@@ -450,5 +456,6 @@ Y
   run --separate-stderr timeout 60 helm --kube-apiserver "$SANDBOX_URL/clusters/root:demo" uninstall tiny
   assert_success
   run --separate-stderr ws_kubectl root:demo get configmap tiny-cm
-  assert_failure
+  assert_failure 1
+  assert_equal "$stderr" 'Error from server (NotFound): configmaps "tiny-cm" not found'
 }

@@ -25,7 +25,8 @@ setup() {
 
 teardown() {
   kubestellar stop >/dev/null 2>&1 || true
-  [ -n "${decoy:-}" ] && kill "$decoy" 2>/dev/null
+  # the decoy and its sleep (killing only the shell would orphan the sleep)
+  [ -n "${decoy:-}" ] && { pkill -KILL -P "$decoy"; kill -KILL "$decoy"; } 2>/dev/null
   teardown_tmp
 }
 
@@ -66,7 +67,7 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   assert_line 'Stopped placement-translator'
   second="$(pid_of placement-translator)"
   [ "$first" != "$second" ]
-  ! alive "$first"
+  refute alive "$first"
   [ "$(grep -c 'started' kubestellar-logs/placement-translator-log.txt)" -eq 2 ]
   grep -q 'placement-translator stopping' kubestellar-logs/placement-translator-log.txt
 
@@ -77,7 +78,7 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   assert_line 'Stopped mailbox-controller'
   assert_line 'Stopped kubestellar-where-resolver'
   for p in "${pids[@]}"; do
-    ! alive "$p"
+    refute alive "$p"
     left="$(session_members "$p")"
     [ -z "$left" ] || { echo "left in session $p: $left" >&2; false; }
   done
@@ -122,4 +123,30 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   assert_output --partial "mailbox-controller exited right after launch; see $TEST_TMP/logs/mailbox-controller-log.txt"
   assert_output --partial ' placement translator is running'
   grep -q 'cannot connect' logs/mailbox-controller-log.txt
+}
+
+@test "stop leaves nothing of a controller's process group, even children that outlive it" {
+  # Each stand-in leaves two children that ignore its death, one of them SIGTERM too:
+  # signalling only the controller (not its group) would orphan them.
+  for c in mailbox-controller kubestellar-where-resolver placement-translator; do
+    cat >"$TEST_TMP/ctl/$c" <<'SH'
+#!/usr/bin/env bash
+sleep 1000 &
+echo "child $!"
+bash -c 'trap "" TERM; echo "child $$"; while :; do sleep 0.2; done' &
+wait
+SH
+  done
+  run kubestellar start --local-kcp false --ensure-wmw '' --log-folder logs
+  assert_success
+  for i in $(seq 100); do [ "$(cat logs/*-log.txt | grep -c '^child ')" -eq 6 ] && break; sleep 0.05; done
+  children=($(awk '/^child /{print $2}' logs/*-log.txt))
+  assert_equal "${#children[@]}" 6
+  pids=()
+  for c in mailbox-controller kubestellar-where-resolver placement-translator; do pids+=("$(pid_of $c)"); done
+  for p in "${children[@]}"; do alive "$p"; done
+  run kubestellar stop
+  assert_success
+  for p in "${pids[@]}" "${children[@]}"; do refute alive "$p"; done
+  for p in "${pids[@]}"; do assert_equal "$(session_members "$p")" ""; done
 }

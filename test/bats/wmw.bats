@@ -103,7 +103,8 @@ workspace.tenancy.kcp.io "gone" deleted'
   assert_equal "$output" 'Current workspace is "root".'
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root"
   run kubectl_ws root get workspace gone
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): workspaces.tenancy.kcp.io "gone" not found'
 }
 
 @test "--dry-run: plans without creating or moving" {
@@ -115,7 +116,8 @@ workspace.tenancy.kcp.io "gone" deleted'
   assert_equal "$(mutations_since "$mark")" ""
   assert_equal "$(current_server)" "$SANDBOX_URL/clusters/root"
   run kubectl_ws root get workspace drywmw
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): workspaces.tenancy.kcp.io "drywmw" not found'
 }
 
 bad_input() {
@@ -139,7 +141,8 @@ bad_input() {
   bad_input remove wmw 'x y'
   bad_input remove wmw --context root okwmw
   run kubectl_ws root get workspace okwmw
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): workspaces.tenancy.kcp.io "okwmw" not found'
 }
 
 @test "missing ESPW: one stderr line, no workspace created" {
@@ -149,5 +152,6 @@ bad_input() {
   assert_failure
   assert_equal "$stderr" 'kubectl kubestellar ensure wmw: the edge service provider workspace "root:espw" has no APIExport "edge.kubestellar.io"; has KubeStellar been set up (kubestellar init)?'
   run kubectl_ws root get workspace noespw
-  assert_failure
+  assert_failure 1
+  assert_output 'Error from server (NotFound): workspaces.tenancy.kcp.io "noespw" not found'
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decorated, progress, configureOutput, trace, info } from '../../lib/cli/output.ts';
@@ -57,17 +57,23 @@ describe('atomic writes', () => {
     expect(readdirSync(dir)).toEqual(['out.yaml']);
   });
 
-  it('fails without touching the target when the directory is not writable', () => {
-    if (process.getuid?.() === 0) {
-      // root ignores directory modes; a missing directory makes the same point
-      expect(() => writeFileAtomic('/nonexistent-dir/x', 'y')).toThrow();
-      return;
-    }
+  it('fails without touching the target or leaving a temporary file when the rename fails', () => {
+    // a directory in the target's place: the rename fails for root too (as CI runs)
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
+    mkdirSync(join(dir, 'x'));
+    writeFileSync(join(dir, 'x', 'keep'), 'old');
+    expect(() => writeFileAtomic(join(dir, 'x'), 'new')).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(readFileSync(join(dir, 'x', 'keep'), 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['x']);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('fails without touching the target when the directory is not writable (not as root, which ignores directory modes)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
     writeFileSync(join(dir, 'x'), 'old');
     chmodSync(dir, 0o500);
     expect(() => writeFileAtomic(join(dir, 'x'), 'new')).toThrow();
     expect(readFileSync(join(dir, 'x'), 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['x']);
   });
 });
 
