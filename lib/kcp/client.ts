@@ -463,7 +463,17 @@ function networkError(err: NodeJS.ErrnoException, server: string): ApiError {
       `the server at ${server} failed TLS verification (${err.code}: ${err.message.replace(/\.$/, '')}); check the cluster's certificate-authority(-data) and server name in the kubeconfig`,
     );
   }
-  const detail = err.code ? `${err.code}${err.message && !err.message.includes(err.code) ? ` ${err.message}` : ` (${err.message})`}` : err.message;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the server running?)',
+    ECONNRESET: 'the connection was reset',
+    EPIPE: 'the connection was closed',
+    ETIMEDOUT: 'the connection timed out',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be looked up (DNS)',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+  };
+  const detail = (err.code && words[err.code]) || (err.code ? `${err.code}: ${err.message}` : err.message);
   return new ApiError('Unreachable', `cannot reach the server at ${server}: ${detail}`);
 }
 

@@ -133,7 +133,7 @@ describe('writing back', () => {
     writeFileSync(a, kubeconfig('root', { root: 'https://h:1/clusters/root' }, { root: ['root', 'admin'] }));
     const script = join(dir, 'writer.mjs');
     writeFileSync(join(dir, 'writer-src.ts'), `
-      import { Kubeconfig } from ${JSON.stringify(join(process.cwd(), 'lib/kubeconfig.ts'))};
+      import { Kubeconfig } from ${JSON.stringify(join(process.cwd(), 'lib/kcp/kubeconfig.ts'))};
       const kc = await Kubeconfig.load({ kubeconfig: process.argv[2] });
       for (let i = 0; i < 3; i++) kc.modify((v) => { v.contexts['w' + process.argv[3] + '-' + i] = { cluster: 'root', user: 'admin' }; });
     `);
