@@ -53,6 +53,12 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
     const { isIP } = await import('node:net');
     if (!isIP(bind)) throw new UsageError(`--bind-address must be an IP address, not ${JSON.stringify(bind)}`);
 
+    // Everything that can refuse the start is checked before a byte of state is written.
+    if (flags['root-directory'] === '') throw new UsageError('--root-directory must not be empty');
+    const { checkWritableFile, checkPortFree } = await import('../lib/util/preflight.ts');
+    if (flags['request-log'] !== undefined) checkWritableFile(flags['request-log'], '--request-log');
+    if (port !== 0) await checkPortFree(bind, port);
+
     const { startSandbox } = await import('../sandbox/index.ts');
     const sb = await startSandbox({
       rootDirectory: flags['root-directory'] ?? '.kcp',

@@ -114,8 +114,10 @@ function installExitPaths(name: string): void {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.once(sig, () => {
       if (exiting) return;
-      exiting = true;
       runAbortHooks(name);
+      // a command that handles the signal itself (the sandbox stops gracefully) goes on
+      if (process.listenerCount(sig) > 0) return;
+      exiting = true;
       process.stderr.write(`${name}: interrupted (${sig})\n`);
       void flushAndExit(code);
     });

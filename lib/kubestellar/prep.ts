@@ -4,6 +4,8 @@
 import { result, info } from '../cli/output.ts';
 import type { KubeFlags } from '../cli/args.ts';
 import { writeFileAtomic } from '../util/fsutil.ts';
+import { checkWritableFile } from '../util/preflight.ts';
+import { UsageError } from '../cli/errors.ts';
 import { connect } from '../kcp/client.ts';
 import { openNavigator } from '../kcp/workspace.ts';
 import { WorkspaceSession } from '../kcp/session.ts';
@@ -27,6 +29,9 @@ const envSeconds = (name: string): number | undefined => {
 };
 
 export async function runPrep(kube: KubeFlags, syncTarget: string, flags: PrepFlags): Promise<void> {
+  // Refusals before the first request, so that a bad -o or image creates no object.
+  if (flags.syncerImage === '') throw new UsageError('--syncer-image must not be empty');
+  if (flags.output !== '-' && !flags.dryRun) checkWritableFile(flags.output ?? `${syncTarget}-syncer.yaml`, '-o');
   const client = await connect(kube);
   const nav = await openNavigator(client);
   const session = new WorkspaceSession(nav, flags.dryRun);
