@@ -171,7 +171,12 @@ const MAX_LINE = 2000;
 export function formatError(command: string, err: unknown): string {
   const message =
     describeFsError(err) ?? (err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err));
-  const line = `${command}: ${String(message).replace(/\s*\n\s*/g, ' ').trim()}`;
+  // whatever a command quotes of its input is kept short, whoever wrote the message
+  const tidy = String(message)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/"((?:[^"\\]|\\.){120,})"/g, (_, inner: string) => JSON.stringify(shorten(inner)))
+    .trim();
+  const line = `${command}: ${tidy}`;
   return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE - 1)}…` : line;
 }
 
