@@ -62,7 +62,7 @@ wait_for() { for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; 
 }
 
 @test "7: stop ends a controller's setsid grandchild; a controller that execs is running, not 'exited'" {
-  stand_in mailbox-controller "setsid sleep 1000 & echo \$! >$TEST_TMP/grandchild; sleep 1000 & wait"
+  stand_in mailbox-controller "(setsid sleep 1000 & echo \$! >$TEST_TMP/grandchild) & sleep 1000 & wait"
   stand_in placement-translator 'exec sleep 1001'
   run --separate-stderr kubestellar start --local-kcp false --ensure-wmw ''
   assert_success
@@ -97,7 +97,7 @@ kubestellar stopped ....."
 
 @test "8: without /proc (forced to ps): start, exec'd controller, setsid grandchild, hand-started controller, stop" {
   export KUBESTELLAR_PROCESS_TABLE=ps
-  stand_in mailbox-controller "setsid sleep 1000 & echo \$! >$TEST_TMP/grandchild; sleep 1000 & wait"
+  stand_in mailbox-controller "(setsid sleep 1000 & echo \$! >$TEST_TMP/grandchild) & sleep 1000 & wait"
   stand_in placement-translator 'exec sleep 1002'
   run --separate-stderr kubestellar start --local-kcp false --ensure-wmw ''
   assert_success
