@@ -5,7 +5,8 @@
 # succeed on their first try, 10 runs of 10, and leave the server as a fault-free run does.
 load lib/reliability
 
-FAULTS=(--fault-error-rate 0.05 --fault-error-codes 500,429 --fault-reset-rate 0.05 --fault-latency 5)
+# 5% errors (three 500s to one 429 with Retry-After: 1, which costs a second each), 5% resets
+FAULTS=(--fault-error-rate 0.05 --fault-error-codes 500,500,500,429 --fault-reset-rate 0.05 --fault-latency 5)
 
 setup_file() {
   export NO_COLOR=1
