@@ -220,7 +220,7 @@ export async function switchDomain(a: SwitchDomainArgs): Promise<RewriteResult> 
  * IN as wait-and-switch-domain needs it, once it exists: readable, not empty, a YAML
  * mapping. None of these gets better by waiting.
  */
-export function checkInputKubeconfig(path: string): void {
+export function checkInputKubeconfig(path: string, yaml?: YamlModule): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -228,6 +228,10 @@ export function checkInputKubeconfig(path: string): void {
     throw new CommandError(`cannot read the input kubeconfig ${path}: ${errnoText(err)}`);
   }
   if (text.trim() === '') throw new CommandError(`the input kubeconfig ${path} is empty`);
+  if (!yaml) return;
+  const doc = yaml.parseDocument(text);
+  if (doc.errors.length) throw new CommandError(`cannot parse kubeconfig ${path}: ${doc.errors[0].message.split('\n')[0]}`);
+  if (!yaml.isMap(doc.contents)) throw new CommandError(`kubeconfig ${path} is not a YAML mapping`);
 }
 
 // ---- waiting ----
