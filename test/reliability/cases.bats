@@ -124,13 +124,11 @@ kubeconfig_with() {
 
 @test "3: a command that fails after moving the workspace leaves the kubeconfig byte-identical" {
   cp "$KUBECONFIG" before
-  # ensure location moves to the IMW, then fails: the IMW does not exist
-  run --separate-stderr kubectl kubestellar ensure location --imw root:nosuch here env=x
+  # prep-for-syncer moves to the IMW, then fails: there is no such SyncTarget
+  run --separate-stderr kubectl kubestellar prep-for-syncer --imw root:imw1 nosuch
   assert_failure
-  cmp "$KUBECONFIG" before
-  # ensure wmw moves to root, then fails: a workspace of that name holds no WMW bindings it may make
-  run --separate-stderr kubectl kubestellar ensure wmw espw --with-kube maybe
-  assert_failure
+  assert_line --index 0 'Current workspace is "root:imw1".'
+  [[ "$stderr" == *'SyncTarget "nosuch" not found'* ]] || fail "$stderr"
   cmp "$KUBECONFIG" before
   ! grep -q 'workspace.kcp.io/current' "$KUBECONFIG"
 }
