@@ -174,6 +174,9 @@ export function withFileLock<T>(path: string, fn: () => T, { timeoutMs = 10_000,
   const started = Date.now();
   const remove = `; if no kubectl or kubestellar command is using ${path}, remove ${lock}`;
   let fd: number | undefined;
+  // when the lock file now there (by inode) was first seen empty: a writer of ours leaves
+  // it empty only between its open and its write, kubectl leaves it empty while it holds it
+  let empty: { id: string; since: number } | undefined;
   for (let delay = 2; fd === undefined; delay = Math.min(delay * 2, 50)) {
     try {
       fd = openSync(lock, 'wx', 0o600);
@@ -202,11 +205,22 @@ export function withFileLock<T>(path: string, fn: () => T, { timeoutMs = 10_000,
         if (waited > timeoutMs) throw new CommandError(`${lock} is still held by pid ${holder.pid} after ${Math.round(waited / 1000)} s${remove}`);
         break;
       case 'empty':
-      case 'garbage':
-        if (waited > emptyGraceMs) {
-          throw new CommandError(`the lock ${lock} has been ${holder.kind === 'empty' ? 'empty' : 'unreadable'} for ${(waited / 1000).toFixed(1)} s, probably left by a killed kubectl${remove}`);
+      case 'garbage': {
+        let id: string;
+        try {
+          const st = statSync(lock);
+          id = `${st.ino}:${st.ctimeMs}`; // an inode number may be reused by the next lock
+        } catch {
+          continue; // released meanwhile
         }
+        if (empty?.id !== id) empty = { id, since: Date.now() };
+        const emptyFor = Date.now() - empty.since;
+        if (emptyFor > emptyGraceMs) {
+          throw new CommandError(`the lock ${lock} has been ${holder.kind === 'empty' ? 'empty' : 'unreadable'} for ${(emptyFor / 1000).toFixed(1)} s, probably left by a killed kubectl${remove}`);
+        }
+        if (waited > timeoutMs) throw new CommandError(`timed out after ${Math.round(waited / 1000)} s waiting for the lock ${lock}${remove}`);
         break;
+      }
       case 'gone':
         continue;
     }
