@@ -7,7 +7,7 @@
 // process group, its descendants, and any process carrying its mark, even after setsid)
 // is stopped with it. Processes are read through lib/util/process-table (/proc, else ps).
 import { spawn } from 'node:child_process';
-import { accessSync, constants, closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, constants, closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -148,13 +148,22 @@ export function lockRunDir(dir: string, what: string): () => void {
   const lock = join(dir, 'kubestellar.lock');
   const table = processTable();
   for (let tries = 0; ; tries++) {
+    // written whole beside it, then linked into place: the lock is never seen empty
+    const tmp = `${lock}.${process.pid}.tmp`;
     try {
-      const fd = openSync(lock, 'wx', 0o600);
+      const fd = openSync(tmp, 'w', 0o600);
       const me = table.info(process.pid);
       writeSync(fd, JSON.stringify({ pid: process.pid, startTime: me?.startTime ?? '', what }) + '\n');
       closeSync(fd);
+      linkSync(tmp, lock);
+      unlinkSync(tmp);
       break;
     } catch (err) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* not made */
+      }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 3) {
         if (err instanceof CommandError) throw err;
         throw new CommandError(`cannot lock ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
