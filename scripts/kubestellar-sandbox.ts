@@ -57,6 +57,12 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
     if (!isIP(bind)) throw new UsageError(`--bind-address must be an IP address, not ${JSON.stringify(bind)}`);
 
     if (!flags.kubernetes && (flags.openshift || flags['ingress-port'] !== undefined)) throw new UsageError('--openshift and --ingress-port go with --kubernetes');
+    // Everything that can refuse the start is checked before a byte of state is written.
+    if (flags['root-directory'] === '') throw new UsageError('--root-directory must not be empty');
+    const { checkWritableFile, checkPortFree } = await import('../lib/util/preflight.ts');
+    if (flags['request-log'] !== undefined) checkWritableFile(flags['request-log'], '--request-log');
+    if (port !== 0) await checkPortFree(bind, port);
+
     const { startSandbox } = await import('../sandbox/index.ts');
     const start = flags.kubernetes
       ? async () => {

@@ -29,11 +29,13 @@ problem (nothing written).`,
   },
   async ({ flags, positionals: [inPath, outPath, context, domain, port, caCertPath] }) => {
     const timeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
-    const { checkArgs, readCACertData, switchDomain, waitFor, namespaceListProbe } = await import('../lib/kubestellar/switch-domain.ts');
+    const { checkArgs, checkInputKubeconfig, loadYaml, readCACertData, switchDomain, waitFor, namespaceListProbe } = await import('../lib/kubestellar/switch-domain.ts');
     const args = { inPath, outPath, context, domain, port, caCertPath };
     // Fail fast on what cannot get better by waiting.
     checkArgs(args);
     readCACertData(caCertPath);
+    const { existsSync } = await import('node:fs');
+    if (existsSync(inPath)) checkInputKubeconfig(inPath, await loadYaml());
     const what = `the server of ${inPath} to answer`;
     const p = progress(`Waiting for ${what}`);
     try {

@@ -35,11 +35,7 @@ else
 fi
 
 echo "== bats" >&2
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-  targets=(test/bats)
-  compgen -G 'test/reliability/*.bats' >/dev/null && targets+=(test/reliability)
-fi
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(test/bats test/reliability)
 node_modules/bats/bin/bats --tap --timing "${targets[@]}" | tee test/.tmp/bats.tap
 bstatus=${PIPESTATUS[0]}
 bp=$(grep -cE '^ok [0-9]+' test/.tmp/bats.tap | tr -d ' ')

@@ -1,7 +1,7 @@
 // Command-line parsing with the originals' conventions: flags anywhere on the line,
 // `--flag value` and `--flag=value`, `--` ends flags, kubectl's connection flags
 // passed through to the client. Parsed once into typed values.
-import { UsageError } from './errors.ts';
+import { UsageError, quoteArg, shorten } from './errors.ts';
 
 export type FlagType =
   /** present or absent (`-X`); `--flag=true|false` also accepted */
@@ -86,7 +86,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 function parseBool(flag: string, raw: string): boolean {
   if (/^(true|t|1|yes)$/i.test(raw)) return true;
   if (/^(false|f|0|no)$/i.test(raw)) return false;
-  throw new UsageError(`flag ${flag} takes true or false, not ${JSON.stringify(raw)}`);
+  throw new UsageError(`flag ${flag} takes true or false, not ${quoteArg(raw)}`);
 }
 
 export function parseArgs<F extends FlagDefs>(argv: readonly string[], spec: ParseSpec<F>): Parsed<F> {
@@ -131,7 +131,7 @@ export function parseArgs<F extends FlagDefs>(argv: readonly string[], spec: Par
       name = byShort.get(letter);
       if (arg.length > 2) inline = arg[2] === '=' ? arg.slice(3) : arg.slice(2);
     }
-    if (!name) throw new UsageError(`unknown flag ${shown}`);
+    if (!name) throw new UsageError(`unknown flag ${shorten(shown)}`);
     const def = defs[name];
     if (refused.has(name)) throw new UsageError(`the ${shown} flag is not supported`);
 
@@ -166,7 +166,7 @@ export function parseArgs<F extends FlagDefs>(argv: readonly string[], spec: Par
     }
     if (positionals.length > max) {
       throw new UsageError(
-        max === 0 ? `unexpected argument ${JSON.stringify(positionals[0])}`
+        max === 0 ? `unexpected argument ${quoteArg(positionals[0])}`
           : `too many arguments: expected at most ${max} (${what}), got ${positionals.length}`,
       );
     }
@@ -184,7 +184,7 @@ export function parseDuration(raw: string, flag = 'duration'): number {
   while (pos < raw.length) {
     re.lastIndex = pos;
     const m = re.exec(raw);
-    if (!m) throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a duration like 30s, 2m or 1h`);
+    if (!m) throw new UsageError(`${flag} ${quoteArg(raw)} is not a duration like 30s, 2m or 1h`);
     total += Number(m[1]) * unit[m[2]];
     pos = re.lastIndex;
   }

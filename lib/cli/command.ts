@@ -25,9 +25,105 @@ export function usageText<F extends FlagDefs>(spec: CommandSpec<F>): string {
   return parts.join('\n') + '\n';
 }
 
+/** Waits until everything written to `stream` has left the process (a pipe takes 64 kB at a time). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!stream.writableLength || stream.destroyed) return resolve();
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('error', done);
+    stream.once('close', done);
+  });
+}
+
 async function flushAndExit(code: number): Promise<never> {
-  await new Promise<void>((resolve) => (process.stdout.writableLength ? process.stdout.once('drain', resolve) : resolve()));
+  await drained(process.stdout);
+  await drained(process.stderr);
   process.exit(code);
+}
+
+// ---- clean-up on every exit path ----
+
+type Cleanup = () => void;
+const abortHooks = new Set<Cleanup>();
+let exiting = false;
+
+/**
+ * Registers `fn` to run when the command ends any way but success: an error, a closed
+ * stdout (EPIPE), SIGINT or SIGTERM. It must be synchronous (it may run from a signal
+ * handler). Returns the function that unregisters it.
+ */
+export function onAbort(fn: Cleanup): () => void {
+  abortHooks.add(fn);
+  return () => abortHooks.delete(fn);
+}
+
+function runAbortHooks(name: string): void {
+  for (const fn of [...abortHooks].reverse()) {
+    abortHooks.delete(fn);
+    try {
+      fn();
+    } catch (err) {
+      process.stderr.write(formatError(name, err) + '\n');
+    }
+  }
+}
+
+const SECRET_FLAG = /^(--?)([A-Za-z0-9-]*(?:token|password|passwd|secret|credential)[A-Za-z0-9-]*)(=.*)?$/i;
+/** argv for -X: values of --token and password-like flags replaced by `***`. */
+export function maskSecrets(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const m = SECRET_FLAG.exec(argv[i]);
+    if (argv[i] === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (!m) out.push(argv[i]);
+    else if (m[3] !== undefined) out.push(`${m[1]}${m[2]}=***`);
+    else {
+      out.push(argv[i]);
+      if (i + 1 < argv.length) {
+        out.push('***');
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+/** Ends the command without a word: the reader of stdout went away (`… | head -1`). */
+function quietEnd(name: string): void {
+  if (exiting) return;
+  exiting = true;
+  runAbortHooks(name);
+  process.exit(141); // as a process killed by SIGPIPE, which is how the originals ended
+}
+
+function installExitPaths(name: string): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') quietEnd(name);
+    else throw err;
+  });
+  process.stderr.on('error', () => {
+    /* nowhere left to report to */
+  });
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.once(sig, () => {
+      if (exiting) return;
+      runAbortHooks(name);
+      // a command that handles the signal itself (the sandbox stops gracefully) goes on
+      if (process.listenerCount(sig) > 0) return;
+      exiting = true;
+      process.stderr.write(`${name}: interrupted (${sig})\n`);
+      void flushAndExit(code);
+    });
+  }
 }
 
 /**
@@ -40,6 +136,7 @@ export async function runCommand<F extends FlagDefs>(
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<never> {
   let code = 0;
+  installExitPaths(spec.name);
   try {
     const args = parseArgs(argv, spec);
     if (args.flags.help) {
@@ -47,9 +144,16 @@ export async function runCommand<F extends FlagDefs>(
       return await flushAndExit(0);
     }
     configureOutput({ trace: Boolean(args.flags.X), verbose: Boolean(args.flags.verbose) });
-    trace(`${spec.name} ${argv.join(' ')}`.trim());
+    trace(`${spec.name} ${maskSecrets(argv).join(' ')}`.trim());
     code = (await body(args)) ?? 0;
+    if (code !== 0) runAbortHooks(spec.name);
+    else abortHooks.clear(); // done: a reader that leaves now cuts output, not the work
   } catch (err) {
+    if (exiting) return new Promise<never>(() => {}); // an exit path is already under way
+    if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') {
+      quietEnd(spec.name);
+    }
+    runAbortHooks(spec.name);
     process.stderr.write(formatError(spec.name, err) + '\n');
     if (process.env.KUBESTELLAR_DEBUG && err instanceof Error) process.stderr.write(String(err.stack) + '\n');
     code = err instanceof UsageError && spec.usageExitCode !== undefined ? spec.usageExitCode : exitCodeFor(err);

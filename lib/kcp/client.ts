@@ -20,6 +20,11 @@ export interface RequestOptions {
   contentType?: string;
   /** false: a single attempt (callers that poll do their own waiting) */
   retry?: boolean;
+  /**
+   * Safe to send again after a 5xx or a lost connection although the method is not
+   * idempotent: a create of a named object (a repeat answers AlreadyExists), a merge patch.
+   */
+  retrySafe?: boolean;
   timeoutMs?: number;
 }
 
@@ -51,10 +56,31 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
 /** errors that prove the request never reached the server, safe to retry for any method */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+/** certificate verification failures: the server answered, and it will answer the same again */
+const TLS_VERIFY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+const isTlsVerifyError = (code: string) => TLS_VERIFY.has(code) || /^ERR_SSL_.*(CERTIFICATE|ALERT_BAD|UNKNOWN_CA)/.test(code);
 
 interface Shared {
   agent: http.Agent;
   discovery: Map<string, Promise<Map<string, ResourceType>>>;
+  /** epoch ms after which no retry is started (the command's own deadline) */
+  deadline?: number;
 }
 
 /** Splits `https://h:6443/clusters/root:a` into the base URL and the workspace path. */
@@ -101,6 +127,11 @@ export class ApiClient {
     return new ApiClient({ ...this.conn, server: `${this.base}/clusters/${path}` }, this.retryPolicy, this.shared, this.kubeconfig);
   }
 
+  /** No retry starts after `deadline` (epoch ms), for every client sharing these credentials. */
+  setDeadline(deadline: number | undefined): void {
+    this.shared.deadline = deadline;
+  }
+
   /** Releases keep-alive sockets so the process can exit. */
   close(): void {
     this.shared.agent.destroy();
@@ -142,11 +173,15 @@ export class ApiClient {
     });
   }
 
-  /** A request with retries: 429 always (honouring Retry-After); 5xx and resets only when idempotent. */
+  /**
+   * A request with retries: 429 always (honouring Retry-After); 5xx and resets when the
+   * request is idempotent or marked retry-safe. No retry starts past the deadline.
+   */
   async request<T = unknown>(opts: RequestOptions): Promise<T> {
     const attempts = opts.retry === false ? 1 : this.retryPolicy.attempts;
-    const idempotent = IDEMPOTENT.has(opts.method);
+    const idempotent = IDEMPOTENT.has(opts.method) || opts.retrySafe === true;
     let lastError: ApiError | undefined;
+    let uncertain = false;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       let waitMs: number | undefined;
@@ -156,17 +191,23 @@ export class ApiClient {
         trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${res.status} (${Date.now() - started} ms)`);
         if (res.status < 400) return (res.body ? parseJson(res.body) : undefined) as T;
         lastError = statusError(res.status, res.body, res.headers, opts);
+        lastError.afterUncertainAttempt = uncertain;
         retryable = res.status === 429 || (idempotent && res.status >= 500 && res.status !== 501);
+        if (res.status >= 500) uncertain = true;
         if (lastError.retryAfterSeconds !== undefined) waitMs = Math.min(lastError.retryAfterSeconds * 1000, 30_000);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
         trace(`${opts.method} ${this.url(opts.path, opts.query).href} -> ${code || (err as Error).message} (${Date.now() - started} ms)`);
         lastError = networkError(err as NodeJS.ErrnoException, this.conn.server);
+        lastError.afterUncertainAttempt = uncertain;
         retryable = code !== 'KS_TIMEOUT' && RETRYABLE_NETWORK.has(code) && (idempotent || NEVER_SENT.has(code));
+        if (!NEVER_SENT.has(code)) uncertain = true;
       }
       if (!retryable || attempt >= attempts) throw lastError;
       const backoff = Math.min(this.retryPolicy.baseDelayMs * 2 ** (attempt - 1), this.retryPolicy.maxDelayMs);
-      await sleep(waitMs ?? backoff * (0.5 + Math.random() / 2));
+      const pause = waitMs ?? backoff * (0.5 + Math.random() / 2);
+      if (this.shared.deadline !== undefined && Date.now() + pause > this.shared.deadline) throw lastError;
+      await sleep(pause);
     }
   }
 
@@ -207,23 +248,48 @@ export class ApiClient {
     });
   }
 
-  create<T extends KubeObject>(type: ResourceType, obj: Omit<T, 'apiVersion' | 'kind'> & { apiVersion?: string; kind?: string; metadata: T['metadata'] }, opts: { dryRun?: boolean } = {}): Promise<T> {
+  /**
+   * Creates. A named object's create is retried after a 5xx or a lost connection; when the
+   * retry answers AlreadyExists, the object is read and compared: if it holds what was
+   * sent, the earlier attempt made it and that object is the result.
+   */
+  async create<T extends KubeObject>(type: ResourceType, obj: Omit<T, 'apiVersion' | 'kind'> & { apiVersion?: string; kind?: string; metadata: T['metadata'] }, opts: { dryRun?: boolean } = {}): Promise<T> {
     const body = { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(type), kind: obj.kind ?? type.kind };
-    return this.request<T>({
-      method: 'POST',
-      path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace) }),
-      body,
-      query: { dryRun: opts.dryRun ? 'All' : undefined },
-    });
+    const named = typeof obj.metadata.name === 'string' && obj.metadata.name !== '';
+    try {
+      return await this.request<T>({
+        method: 'POST',
+        path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace) }),
+        body,
+        query: { dryRun: opts.dryRun ? 'All' : undefined },
+        retrySafe: named,
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.kind === 'AlreadyExists' && err.afterUncertainAttempt)) throw err;
+      const have = await this.find<T>(type, obj.metadata.name, obj.metadata.namespace);
+      if (have && holds(have, body)) return have;
+      throw err;
+    }
   }
 
-  update<T extends KubeObject>(type: ResourceType, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
-    return this.request<T>({
-      method: 'PUT',
-      path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace), name: obj.metadata.name }),
-      body: obj,
-      query: { dryRun: opts.dryRun ? 'All' : undefined },
-    });
+  /**
+   * Replaces. Retried like any PUT; with a resourceVersion, a Conflict after an uncertain
+   * attempt is checked the same way as a create's AlreadyExists.
+   */
+  async update<T extends KubeObject>(type: ResourceType, obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+    try {
+      return await this.request<T>({
+        method: 'PUT',
+        path: ApiClient.path(type, { namespace: this.ns(type, obj.metadata.namespace), name: obj.metadata.name }),
+        body: obj,
+        query: { dryRun: opts.dryRun ? 'All' : undefined },
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.kind === 'Conflict' && err.afterUncertainAttempt)) throw err;
+      const have = await this.find<T>(type, obj.metadata.name, obj.metadata.namespace);
+      if (have && holds(have, obj)) return have;
+      throw err;
+    }
   }
 
   patch<T extends KubeObject = KubeObject>(
@@ -238,6 +304,9 @@ export class ApiClient {
       body: patch,
       contentType: patchContentType[opts.patchType ?? 'merge'],
       query: { dryRun: opts.dryRun ? 'All' : undefined },
+      // merge patches state a result, so sending one twice is harmless; a JSON patch is
+      // safe only when it tests a resourceVersion (a repeat then fails instead of re-applying)
+      retrySafe: (opts.patchType ?? 'merge') !== 'json' || testsResourceVersion(patch),
     });
   }
 
@@ -251,7 +320,8 @@ export class ApiClient {
       });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.kind === 'NotFound') return false;
+      // gone after an attempt that may have reached the server: that attempt deleted it
+      if (err instanceof ApiError && err.kind === 'NotFound') return err.afterUncertainAttempt;
       throw err;
     }
   }
@@ -337,6 +407,23 @@ export class ApiClient {
   }
 }
 
+/** Whether `have` holds every field `want` sets (server-side defaults may add more). */
+export function holds(have: unknown, want: unknown, key = ''): boolean {
+  if (key === 'resourceVersion' || key === 'status' || key === 'uid' || key === 'creationTimestamp' || key === 'managedFields') return true;
+  if (Array.isArray(want)) {
+    return Array.isArray(have) && have.length === want.length && want.every((w, i) => holds(have[i], w));
+  }
+  if (want && typeof want === 'object') {
+    if (!have || typeof have !== 'object' || Array.isArray(have)) return false;
+    return Object.entries(want as Record<string, unknown>).every(([k, w]) => w === undefined || holds((have as Record<string, unknown>)[k], w, k));
+  }
+  return have === want;
+}
+
+function testsResourceVersion(patch: unknown): boolean {
+  return Array.isArray(patch) && patch.some((op) => op?.op === 'test' && op?.path === '/metadata/resourceVersion');
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -370,7 +457,23 @@ function statusError(status: number, body: string, headers: http.IncomingHttpHea
 
 function networkError(err: NodeJS.ErrnoException, server: string): ApiError {
   if (err.code === 'KS_TIMEOUT') return new ApiError('Timeout', `request to ${server} timed out: ${err.message}`);
-  const detail = err.code ? `${err.code}${err.message && !err.message.includes(err.code) ? ` ${err.message}` : ` (${err.message})`}` : err.message;
+  if (err.code && isTlsVerifyError(err.code)) {
+    return new ApiError(
+      'TlsVerification',
+      `the server at ${server} failed TLS verification (${err.code}: ${err.message.replace(/\.$/, '')}); check the cluster's certificate-authority(-data) and server name in the kubeconfig`,
+    );
+  }
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the server running?)',
+    ECONNRESET: 'the connection was reset',
+    EPIPE: 'the connection was closed',
+    ETIMEDOUT: 'the connection timed out',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be looked up (DNS)',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+  };
+  const detail = (err.code && words[err.code]) || (err.code ? `${err.code}: ${err.message}` : err.message);
   return new ApiError('Unreachable', `cannot reach the server at ${server}: ${detail}`);
 }
 

@@ -2,7 +2,7 @@
 // client-go's DirectClientConfig does: flags override the context, which names the
 // cluster and user.
 import { readFileSync } from 'node:fs';
-import { CommandError } from '../cli/errors.ts';
+import { CommandError, describeErrno } from '../cli/errors.ts';
 import { parseDuration, type KubeFlags } from '../cli/args.ts';
 import type { Kubeconfig, UserEntry } from './kubeconfig.ts';
 
@@ -24,15 +24,34 @@ export interface Connection {
   contextName: string;
 }
 
-const b64 = (s: string) => Buffer.from(s, 'base64');
+const PEM_LABEL: Record<string, RegExp> = {
+  'certificate authority': /-----BEGIN CERTIFICATE-----/,
+  'client certificate': /-----BEGIN CERTIFICATE-----/,
+  'client key': /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+};
 
-function readRef(what: string, file: string | undefined, data: string | undefined): Buffer | undefined {
-  if (data) return b64(data);
+/**
+ * `*-data` as client-go reads it: base64 of PEM. Node's decoder skips what is not base64,
+ * so garbage would only show up later as a TLS failure; it is named here instead.
+ */
+function decodeData(what: string, key: string, data: string, where: string, pem: boolean): Buffer {
+  const compact = data.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw new CommandError(`${key} of ${where} is not valid base64`);
+  }
+  const bytes = Buffer.from(compact, 'base64');
+  const label = PEM_LABEL[what];
+  if (pem && label && !label.test(bytes.toString('latin1'))) throw new CommandError(`${key} of ${where} does not decode to a PEM ${what === 'client key' ? 'private key' : 'certificate'}`);
+  return bytes;
+}
+
+function readRef(what: string, file: string | undefined, data: string | undefined, key = '', where = '', pem = true): Buffer | undefined {
+  if (data) return decodeData(what, key, data, where, pem);
   if (!file) return undefined;
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new CommandError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CommandError(`cannot read ${what} ${file}: ${describeErrno(err)}`);
   }
 }
 
@@ -58,6 +77,8 @@ export function resolveConnection(kc: Kubeconfig, flags: KubeFlags, defaultTimeo
     );
   }
   if (!/^https?:\/\//.test(server)) throw new CommandError(`server ${JSON.stringify(server)} is not an http(s) URL`);
+  // PEM is required of *-data only where TLS will use it
+  const tls = server.startsWith('https:');
 
   const conn: Connection = {
     server: server.replace(/\/+$/, ''),
@@ -69,7 +90,7 @@ export function resolveConnection(kc: Kubeconfig, flags: KubeFlags, defaultTimeo
   };
   conn.ca = flags.certificateAuthority
     ? readRef('certificate authority', flags.certificateAuthority, undefined)
-    : readRef('certificate authority', cluster?.['certificate-authority'], cluster?.['certificate-authority-data']);
+    : readRef('certificate authority', cluster?.['certificate-authority'], cluster?.['certificate-authority-data'], 'certificate-authority-data', `cluster ${JSON.stringify(clusterName)} in ${kc.files.join(', ') || 'the kubeconfig'}`, tls);
 
   if (flags.token) {
     conn.token = flags.token;
@@ -78,8 +99,8 @@ export function resolveConnection(kc: Kubeconfig, flags: KubeFlags, defaultTimeo
   } else if (user.tokenFile) {
     conn.token = readRef('token file', user.tokenFile, undefined)!.toString('utf8').trim();
   }
-  conn.cert = readRef('client certificate', user['client-certificate'], user['client-certificate-data']);
-  conn.key = readRef('client key', user['client-key'], user['client-key-data']);
+  conn.cert = readRef('client certificate', user['client-certificate'], user['client-certificate-data'], 'client-certificate-data', `user ${JSON.stringify(userName)} in ${kc.files.join(', ') || 'the kubeconfig'}`, tls);
+  conn.key = readRef('client key', user['client-key'], user['client-key-data'], 'client-key-data', `user ${JSON.stringify(userName)} in ${kc.files.join(', ') || 'the kubeconfig'}`, tls);
   if (user.username !== undefined && !conn.token) {
     conn.basicAuth = 'Basic ' + Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64');
   }

@@ -5,11 +5,12 @@
 // - write: a changed entry goes back to the file that defines it, a new one to the
 //   first existing file of the list (else the last), current-context to the first
 //   file that sets one; each file rewritten atomically under a lock.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { CommandError, EXIT } from '../cli/errors.ts';
-import { readFileIfExists, withFileLock, writeFileAtomic } from '../util/fsutil.ts';
+import { CommandError, EXIT, describeErrno } from '../cli/errors.ts';
+import { onAbort } from '../cli/command.ts';
+import { readFileIfExists, withFileLock, writeFileAtomic, writeTarget } from '../util/fsutil.ts';
 import type { KubeFlags } from '../cli/args.ts';
 
 export interface ClusterEntry {
@@ -60,8 +61,16 @@ interface FileState {
 
 const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-function parseFile(path: string): FileState {
-  const text = readFileIfExists(path);
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CommandError(`cannot read kubeconfig ${path}: ${describeErrno(err)}`);
+  }
+}
+
+function parseText(path: string, text: string | undefined): FileState {
   if (text === undefined) return { path, exists: false, raw: {} };
   let raw: unknown;
   try {
@@ -72,6 +81,35 @@ function parseFile(path: string): FileState {
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new CommandError(`kubeconfig ${path} is not a YAML mapping`);
   return { path, exists: true, raw: raw as Record<string, unknown> };
+}
+
+/** Reads under the lock held already by the caller. */
+function parseFile(path: string): FileState {
+  return parseText(path, readText(path));
+}
+
+/**
+ * Reads without the lock; kubectl rewrites a kubeconfig in place (truncate, write) while
+ * holding `<file>.lock`, so a read that sees an empty or unparsable file, or a lock, is
+ * done again once the lock is free.
+ */
+function parseFileSettled(path: string): FileState {
+  const text = readText(path);
+  const suspicious = text !== undefined && (text.trim() === '' || existsSync(`${path}.lock`));
+  if (!suspicious) {
+    try {
+      return parseText(path, text);
+    } catch (err) {
+      if (!(err instanceof CommandError) || !/^cannot parse|not a YAML/.test(err.message)) throw err;
+    }
+  }
+  try {
+    return withFileLock(path, () => parseFile(path));
+  } catch (err) {
+    // a read-only directory cannot take the lock: settle for what a second read sees
+    if (err instanceof CommandError && /^cannot create the lock/.test(err.message)) return parseFile(path);
+    throw err;
+  }
 }
 
 // yaml is loaded on first use, not at start-up.
@@ -140,7 +178,7 @@ export class Kubeconfig {
     } else {
       files = [join(homedir(), '.kube', 'config')];
     }
-    const states = files.map(parseFile);
+    const states = files.map(parseFileSettled);
     const kc = new Kubeconfig(files, explicit, states, flags, false);
     const empty = states.every((s) => !s.exists || (namedList(s.raw, 'clusters').length === 0 && !s.raw['current-context']));
     if (empty && !flags.server) {
@@ -177,23 +215,52 @@ export class Kubeconfig {
     return this.overrides.context ?? this.view().currentContext;
   }
 
+  /** Each file's bytes before this process first wrote it, and what it wrote last. */
+  private journal = new Map<string, { original: string | undefined; written: string }>();
+  private undoRegistered = false;
+
   /**
    * Read-modify-write under the files' locks: re-reads every file, lets `mutate` edit
    * the merged view, and writes each change to the file client-go would write it to.
+   * Unless the command succeeds, every file written is put back byte for byte on exit
+   * (error, closed stdout, SIGINT, SIGTERM), when no one else changed it meanwhile.
    */
   modify(mutate: (view: KubeconfigView) => void): void {
     if (this.inCluster) throw new CommandError('cannot modify the in-cluster configuration; use a kubeconfig file');
     const lockOrder = [...this.files].sort();
     const run = (i: number): void => {
       if (i < lockOrder.length) return withFileLock(lockOrder[i], () => run(i + 1));
-      this.states = this.files.map(parseFile);
+      const texts = this.files.map(readText);
+      this.states = this.files.map((f, j) => parseText(f, texts[j]));
       const before = mergeStates(this.states);
       const after = structuredClone(before);
       mutate(after);
-      writeBack(this.states, this.explicit, before, after);
+      const written = writeBack(this.states, this.explicit, before, after);
+      for (const [idx, text] of written) {
+        const path = this.files[idx];
+        const entry = this.journal.get(path);
+        this.journal.set(path, { original: entry ? entry.original : texts[idx], written: text });
+      }
+      if (written.size && !this.undoRegistered) {
+        this.undoRegistered = true;
+        onAbort(() => this.undo());
+      }
       this.states = this.files.map(parseFile);
     };
     run(0);
+  }
+
+  /** Puts back every file this process wrote, if it still holds what we wrote. */
+  undo(): void {
+    for (const [path, { original, written }] of this.journal) {
+      withFileLock(path, () => {
+        if (readText(path) !== written) return; // changed by someone else since: theirs now
+        if (original === undefined) unlinkSync(writeTarget(path));
+        else writeFileAtomic(path, original);
+      });
+    }
+    this.journal.clear();
+    this.states = this.files.map(parseFile);
   }
 }
 
@@ -220,7 +287,8 @@ function destinationIndex(states: FileState[], explicit: boolean): number {
   return i >= 0 ? i : states.length - 1;
 }
 
-function writeBack(states: FileState[], explicit: boolean, before: KubeconfigView, after: KubeconfigView): void {
+/** Writes the files the change touches; returns the text written to each, by index. */
+function writeBack(states: FileState[], explicit: boolean, before: KubeconfigView, after: KubeconfigView): Map<number, string> {
   const dirty = new Set<number>();
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   for (const section of ['clusters', 'contexts', 'users'] as const) {
@@ -243,9 +311,13 @@ function writeBack(states: FileState[], explicit: boolean, before: KubeconfigVie
     states[idx].raw['current-context'] = after.currentContext;
     dirty.add(idx);
   }
+  const written = new Map<number, string>();
   for (const idx of dirty) {
-    writeFileAtomic(states[idx].path, serializeKubeconfig(states[idx].raw), { mode: 0o600 });
+    const text = serializeKubeconfig(states[idx].raw);
+    writeFileAtomic(states[idx].path, text, { mode: 0o600 });
+    written.set(idx, text);
   }
+  return written;
 }
 
 /**

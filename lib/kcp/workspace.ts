@@ -54,6 +54,8 @@ export interface CreateOptions {
 /** Navigation over one kubeconfig, with a client for the current context's credentials. */
 export class WorkspaceNavigator {
   private path: string;
+  /** whether the server has been heard from; a move is never written before it has */
+  private reachable = false;
 
   constructor(
     readonly kubeconfig: Kubeconfig,
@@ -86,6 +88,7 @@ export class WorkspaceNavigator {
   /** `kubectl ws TARGET`: an absolute path, `root`, a child's name, `..` or `-`. */
   async use(target: string): Promise<Moved> {
     if (target === '.') return this.show();
+    await this.checkReachable();
     if (target === '-') return this.usePrevious();
     let path: string;
     let type: WorkspaceType | undefined;
@@ -116,6 +119,22 @@ export class WorkspaceNavigator {
     }
     this.writeMove(path);
     return { path, type, message: currentWorkspaceMessage(path, type) };
+  }
+
+  /**
+   * A move that names no workspace to look up (`root`, `..`, `-`) would be written without
+   * a word from the server; against a server that cannot be reached, or that refuses us,
+   * the command must fail before it touches the kubeconfig or prints a line.
+   */
+  private async checkReachable(): Promise<void> {
+    if (this.reachable) return;
+    try {
+      await this.client.forWorkspace('root').request({ method: 'GET', path: '/api' });
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.permanent || err.kind === 'Unreachable' || err.kind === 'Timeout') throw err;
+      // any other answer (403, 404, ...) shows the server is there
+    }
+    this.reachable = true;
   }
 
   private async getChild(name: string): Promise<Workspace> {

@@ -4,7 +4,7 @@
 // and a run interrupted anywhere is finished by the next one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from '../kcp/client.ts';
-import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
+import { ApiError, CommandError, isApiError, isPermanent } from '../cli/errors.ts';
 import { progress } from '../cli/output.ts';
 import {
   APIBINDINGS,
@@ -82,6 +82,7 @@ export async function waitForServer(root: ApiClient, opts: WaitOptions = {}): Pr
     } catch (err) {
       // A wrong kubeconfig will not fix itself; everything else may be start-up.
       if (!(err instanceof ApiError) && !(err instanceof Error && 'code' in err)) throw err;
+      if (isPermanent(err)) throw err; // 401, 403, a certificate that fails verification
       last = err instanceof Error ? err.message : String(err);
     }
     const waited = Math.round((Date.now() - started) / 1000);

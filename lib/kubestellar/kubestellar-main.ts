@@ -8,7 +8,7 @@ import { CommandError } from '../cli/errors.ts';
 import { result, verbose, warn } from '../cli/output.ts';
 import { openNavigator } from '../kcp/workspace.ts';
 import { parsePathList, runInit, type EnsureWmw } from './init.ts';
-import { CONTROLLERS, findExecutable, launch, localKcpRunning, runDir, stopController, verify, type PidRecord } from './controllers.ts';
+import { CONTROLLERS, findExecutable, launch, localKcpRunning, lockRunDir, runDir, stopAllControllers, verify, type PidRecord } from './controllers.ts';
 
 export interface MainOptions {
   logFolder?: string;
@@ -32,20 +32,10 @@ function checkLocalKcp(localKcp: boolean): void {
   }
 }
 
-async function stopAll(quietWhenNone: boolean): Promise<void> {
-  const dir = runDir();
+/** Stops every controller (recorded or started by hand) with the original's lines. */
+async function stopAll(): Promise<void> {
   const graceMs = Number(process.env.KUBESTELLAR_STOP_GRACE_MS) || 5000;
-  const outcomes = await Promise.all(CONTROLLERS.map(async (c) => ({ c, r: await stopController(dir, c.name, graceMs) })));
-  let any = false;
-  for (const { c, r } of outcomes) {
-    if (r === 'stopped' || r === 'killed') {
-      any = true;
-      print(`Stopped ${c.name}${r === 'killed' ? ' (killed after the grace period)' : ''}`);
-    } else if (r === 'foreign') {
-      warn(`The process recorded for ${c.name} is no longer ${c.name}; left it alone and forgot the record.`);
-    }
-  }
-  if (!any && !quietWhenNone) print('No KubeStellar controllers were running.');
+  await stopAllControllers(runDir(), graceMs, { print, warn });
 }
 
 async function init(opts: MainOptions, finalRoot: boolean) {
@@ -61,7 +51,10 @@ async function init(opts: MainOptions, finalRoot: boolean) {
 
 export async function main(sub: 'init' | 'start' | 'stop', opts: MainOptions): Promise<number> {
   if (sub === 'stop') {
-    await stopAll(false);
+    const release = lockRunDir(runDir(), 'stop');
+    await stopAll();
+    release();
+    print('kubestellar stopped .....');
     return 0;
   }
   if (sub === 'init') {
@@ -79,7 +72,9 @@ export async function main(sub: 'init' | 'start' | 'stop', opts: MainOptions): P
   const logFolder = resolve(opts.logFolder ?? join(process.cwd(), 'kubestellar-logs'));
   mkdirSync(logFolder, { recursive: true });
 
-  await stopAll(true);
+  // one start or stop at a time per run directory, or two would each launch a set
+  const release = lockRunDir(runDir(), 'start');
+  await stopAll();
   const { client, nav } = await init(opts, false);
 
   // The controllers find the ESPW through the kubeconfig's current workspace, as in the original.
@@ -102,6 +97,7 @@ export async function main(sub: 'init' | 'start' | 'stop', opts: MainOptions): P
   if (dead.length) {
     print((await nav.use('root')).message);
     client.close();
+    release();
     throw new CommandError(dead.map((l) => `${l.rec.name} exited right after launch; see ${l.rec.logFile}`).join('; '));
   }
   print(BAR);
@@ -109,5 +105,6 @@ export async function main(sub: 'init' | 'start' | 'stop', opts: MainOptions): P
   print(BAR);
   print((await nav.use('root')).message);
   client.close();
+  release();
   return 0;
 }

@@ -22,7 +22,7 @@ export async function prepFlagsFrom(flags: FlagValues<typeof PREP_FLAGS>): Promi
   const { validateWorkspaceRef } = await import('./validate.ts');
   if (flags.imw !== undefined) validateWorkspaceRef('--imw', flags.imw);
   if (flags.espw !== undefined) validateWorkspaceRef('--espw', flags.espw);
-  if (flags['syncer-image'] === '') throw new UsageError('--syncer-image needs an image reference, not an empty string');
+  if (flags['syncer-image'] === '') throw new UsageError('--syncer-image must not be empty');
   return {
     imw: flags.imw,
     espw: flags.espw,

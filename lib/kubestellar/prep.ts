@@ -2,12 +2,10 @@
 // the output path before anything is created, writing the manifest (atomically, mode
 // 0600: it holds a token), and restoring the workspace the user started in, also after
 // a failure.
-import { statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { result, info } from '../cli/output.ts';
-import { CommandError } from '../cli/errors.ts';
 import type { KubeFlags } from '../cli/args.ts';
 import { writeFileAtomic } from '../util/fsutil.ts';
+import { checkWritableFile } from '../util/preflight.ts';
 import { connect } from '../kcp/client.ts';
 import { openNavigator } from '../kcp/workspace.ts';
 import { WorkspaceSession } from '../kcp/session.ts';
@@ -31,25 +29,10 @@ const envSeconds = (name: string): number | undefined => {
   return process.env[name] && Number.isFinite(v) && v >= 0 ? v * 1000 : undefined;
 };
 
-/** Refuses an output path the manifest could not be written to, before any object is made. */
-export function checkOutputPath(output: string): void {
-  if (output === '') throw new CommandError('-o needs a file name (or - for stdout)');
-  if (output === '-') return;
-  const kind = (p: string) => {
-    try {
-      return statSync(p).isDirectory() ? 'dir' : 'file';
-    } catch {
-      return 'none';
-    }
-  };
-  if (kind(output) === 'dir') throw new CommandError(`cannot write the manifest to ${output}: it is a directory`);
-  const dir = dirname(output);
-  if (kind(dir) !== 'dir') throw new CommandError(`cannot write the manifest to ${output}: directory ${dir} does not exist`);
-}
-
 export async function runPrep(kube: KubeFlags, syncTarget: string, flags: PrepFlags): Promise<void> {
   const output = flags.output ?? `${syncTarget}-syncer.yaml`;
-  checkOutputPath(output);
+  // Refused before the first request, so that a bad -o creates no object.
+  if (output !== '-' && !flags.dryRun) checkWritableFile(output, '-o');
   const client = await connect(kube);
   const nav = await openNavigator(client);
   const session = new WorkspaceSession(nav, flags.dryRun);

@@ -3,11 +3,11 @@
 // is addressed by DOMAIN:PORT and trusts CACERT. The YAML is edited in place (yaml's
 // Document API), so everything else - order, comments, quoting - is carried over.
 // Also the wait of wait-and-switch-domain: poll a probe with back-off until it passes.
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { CommandError, EXIT } from '../cli/errors.ts';
+import { ApiError, CommandError, EXIT, isPermanent } from '../cli/errors.ts';
 import { writeFileAtomic } from '../util/fsutil.ts';
 import { dnsNameProblem } from '../pki/dns-name.ts';
 
@@ -216,6 +216,24 @@ export async function switchDomain(a: SwitchDomainArgs): Promise<RewriteResult> 
   return out;
 }
 
+/**
+ * IN as wait-and-switch-domain needs it, once it exists: readable, not empty, a YAML
+ * mapping. None of these gets better by waiting.
+ */
+export function checkInputKubeconfig(path: string, yaml?: YamlModule): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CommandError(`cannot read the input kubeconfig ${path}: ${errnoText(err)}`);
+  }
+  if (text.trim() === '') throw new CommandError(`the input kubeconfig ${path} is empty`);
+  if (!yaml) return;
+  const doc = yaml.parseDocument(text);
+  if (doc.errors.length) throw new CommandError(`cannot parse kubeconfig ${path}: ${doc.errors[0].message.split('\n')[0]}`);
+  if (!yaml.isMap(doc.contents)) throw new CommandError(`kubeconfig ${path} is not a YAML mapping`);
+}
+
 // ---- waiting ----
 
 export interface WaitOptions {
@@ -252,6 +270,8 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
       await probe(Math.max(1, Math.min(10_000, remaining)));
       return { attempts: attempt, elapsedMs: Date.now() - started };
     } catch (err) {
+      // 401, 403, a certificate that fails verification, a broken kubeconfig: answers, not unavailability
+      if (isPermanent(err) || (err instanceof CommandError && !(err instanceof ApiError) && !(err instanceof NotYet))) throw err;
       last = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
       o.onRetry?.(attempt, last, Date.now() - started);
     }
@@ -268,6 +288,9 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
   throw new CommandError(`timed out after ${secs}s waiting for ${o.what} (last: ${last})`, EXIT.timeout);
 }
 
+/** The thing awaited is not there yet (e.g. IN does not exist): keep waiting. */
+export class NotYet extends CommandError {}
+
 /**
  * A probe of the server a kubeconfig's current context addresses: an authenticated
  * namespace list, as the original's `kubectl get ns`. The kubeconfig is re-read on every
@@ -276,6 +299,8 @@ export async function waitFor(probe: (attemptTimeoutMs: number) => Promise<void>
 export function namespaceListProbe(kubeconfigPath: string): (attemptTimeoutMs: number) => Promise<void> {
   return async (attemptTimeoutMs) => {
     const { connect } = await import('../kcp/client.ts');
+    if (!existsSync(kubeconfigPath)) throw new NotYet(`${kubeconfigPath} does not exist yet`);
+    checkInputKubeconfig(kubeconfigPath);
     const client = await connect({ kubeconfig: kubeconfigPath }, { defaultTimeoutMs: attemptTimeoutMs });
     try {
       await client.request({ method: 'GET', path: '/api/v1/namespaces', query: { limit: 1 }, retry: false, timeoutMs: attemptTimeoutMs });

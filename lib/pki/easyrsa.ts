@@ -193,7 +193,8 @@ function readCA(layout: PkiLayout, now: number): { pem: string; x509: X509Certif
   try {
     x = new X509Certificate(caCertPem);
   } catch (err) {
-    throw new CommandError(`${layout.caCert} is not a readable certificate (${(err as Error).message})`);
+    void err; // OpenSSL's text (`error:0480006C:PEM routines::no start line`) says less than this
+    throw new CommandError(`${layout.caCert} does not hold a PEM certificate; move it aside to let a new CA be made`);
   }
   if (!x.ca) throw new CommandError(`${layout.caCert} is not a CA certificate`);
   if (new Date(x.validTo).getTime() <= now) {
@@ -342,6 +343,11 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   const layout = pkiLayout(opts.pkiDir);
   const name = serverNameFor(domain);
   const result = { caCert: layout.caCert, serverCert: layout.cert(name), serverKey: layout.key(name) };
+  // A CA that cannot be used is refused before anything is created.
+  if (existsSync(layout.caCert)) {
+    readCA(layout, Date.now());
+    if (!existsSync(layout.caKey)) throw new CommandError(`${layout.caCert} exists but its key ${layout.caKey} does not; refusing to replace the CA`);
+  }
 
   // PKI: easy-rsa's own test for an initialised PKI is the private and reqs directories.
   if (existsSync(layout.private) && existsSync(layout.reqs)) {

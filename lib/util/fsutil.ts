@@ -1,10 +1,23 @@
 // Files that are never seen half-written: write to a temp file beside the target,
 // fsync, rename. And a lock file so that read-modify-write cycles by concurrent
 // commands on one file serialize instead of losing each other's edits.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, statSync, readFileSync, chmodSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  openSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  renameSync,
+  unlinkSync,
+  statSync,
+  lstatSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  chmodSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CommandError } from '../cli/errors.ts';
+import { CommandError, describeErrno } from '../cli/errors.ts';
 
 export interface WriteOptions {
   /** file mode for a new file; an existing file keeps its mode unless `forceMode` */
@@ -12,75 +25,206 @@ export interface WriteOptions {
   forceMode?: boolean;
 }
 
+/**
+ * The file a write to `path` must replace: a symlink (or a chain of them) is followed,
+ * even when its target does not exist yet, so the link stays a link (as kubectl does).
+ */
+export function writeTarget(path: string): string {
+  let p = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      return p;
+    }
+    if (!st.isSymbolicLink()) return p;
+    p = resolve(dirname(p), readlinkSync(p));
+  }
+  throw Object.assign(new Error('too many symbolic links'), { code: 'ELOOP', syscall: 'open', path });
+}
+
+const TMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temp files of `file` left by writers that died (kill -9) before renaming them. */
+export function removeDeadWritersTemps(file: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return;
+  }
+  const base = basename(file);
+  for (const n of names) {
+    const m = TMP.exec(n);
+    if (!m || m[1] !== base || Number(m[2]) === process.pid || processAlive(Number(m[2]))) continue;
+    try {
+      unlinkSync(join(dirname(file), n));
+    } catch {
+      /* another writer got there first */
+    }
+  }
+}
+
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteOptions = {}): void {
+  const target = writeTarget(path);
   let mode = opts.mode ?? 0o644;
   if (!opts.forceMode) {
     try {
-      mode = statSync(path).mode & 0o777;
+      mode = statSync(target).mode & 0o777;
     } catch {
       /* new file */
     }
   }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
+  removeDeadWritersTemps(target);
+  // 0600 until renamed: a temp file left by a kill must not expose what it holds (tokens)
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+  } catch (err) {
+    throw new CommandError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? `directory ${dirname(target)} does not exist` : describeErrno(err)}`);
+  }
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(tmp);
-    throw err;
+    throw new CommandError(`cannot write ${path}: ${describeErrno(err)}`);
   }
   closeSync(fd);
   try {
-    chmodSync(tmp, mode); // umask may have narrowed the mode given to open
-    renameSync(tmp, path);
+    chmodSync(tmp, mode);
+    renameSync(tmp, target);
   } catch (err) {
     try {
       unlinkSync(tmp);
     } catch {
       /* already gone */
     }
-    throw err;
+    throw new CommandError(`cannot write ${path}: ${describeErrno(err)}`);
   }
 }
 
-/** The lock names its holder's pid; true when that process no longer exists (killed with -9). */
-function lockOwnerGone(lock: string): boolean {
-  const pid = Number(readFileSync(lock, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+/** The command line of `pid` (Linux /proc; elsewhere `ps`), or undefined. */
+function commandOf(pid: number): string | undefined {
   try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return undefined;
   }
+}
+
+/** What holds a lock, for waiting or for a message. */
+type Holder =
+  | { kind: 'ours-dead' }
+  | { kind: 'empty' }
+  | { kind: 'live'; pid: number; ours: boolean; command?: string }
+  | { kind: 'garbage' }
+  | { kind: 'directory' }
+  | { kind: 'gone' };
+
+function lockHolder(lock: string): Holder {
+  let text: string;
+  try {
+    if (lstatSync(lock).isDirectory()) return { kind: 'directory' };
+    text = readFileSync(lock, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') return { kind: 'directory' };
+    return { kind: 'gone' };
+  }
+  if (text === '') return { kind: 'empty' };
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid <= 0) return { kind: 'garbage' };
+  if (pid === process.pid) return { kind: 'live', pid, ours: true };
+  if (!processAlive(pid)) return { kind: 'ours-dead' };
+  const command = commandOf(pid);
+  // Our commands are node processes; anything else holding "our" lock is not one of us.
+  const ours = command === undefined ? true : /node|kubestellar|kubectl|switch-domain/.test(command);
+  return { kind: 'live', pid, ours, command };
 }
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+export interface LockOptions {
+  /** how long to wait for a lock held by a live command of ours */
+  timeoutMs?: number;
+  /** how long an empty lock (client-go writes no pid) may stay before it is taken as left behind */
+  emptyGraceMs?: number;
+}
+
 /**
  * Runs `fn` holding `<path>.lock` (created with O_EXCL, as client-go's kubeconfig lock).
- * A lock older than `staleMs` is taken to be left by a killed process and broken.
+ * A lock naming a dead process of ours is broken. A lock that cannot be waited out is
+ * reported at once, naming the file and what to do: a directory, a pid of an unrelated
+ * live process, or an empty lock (kubectl's) that does not go away within a moment.
  */
-export function withFileLock<T>(path: string, fn: () => T, { timeoutMs = 10_000, staleMs = 30_000 } = {}): T {
+export function withFileLock<T>(path: string, fn: () => T, { timeoutMs = 10_000, emptyGraceMs = 2_000 }: LockOptions = {}): T {
   const lock = `${path}.lock`;
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const remove = `; if no kubectl or kubestellar command is using ${path}, remove ${lock}`;
   let fd: number | undefined;
+  // when the lock file now there (by inode) was first seen empty: a writer of ours leaves
+  // it empty only between its open and its write, kubectl leaves it empty while it holds it
+  let empty: { id: string; since: number } | undefined;
   for (let delay = 2; fd === undefined; delay = Math.min(delay * 2, 50)) {
     try {
       fd = openSync(lock, 'wx', 0o600);
       writeSync(fd, String(process.pid));
+      break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > staleMs || lockOwnerGone(lock)) unlinkSync(lock);
-      } catch {
-        /* released meanwhile */
-      }
-      if (Date.now() > deadline) throw new CommandError(`timed out waiting for the lock ${lock}`);
-      sleepSync(delay + Math.random() * delay);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new CommandError(`cannot create the lock ${lock}: ${describeErrno(err)}`);
     }
+    const holder = lockHolder(lock);
+    const waited = Date.now() - started;
+    switch (holder.kind) {
+      case 'directory':
+        throw new CommandError(`the lock ${lock} is a directory, not a lock file; remove it (rmdir ${lock})`);
+      case 'ours-dead':
+        try {
+          unlinkSync(lock);
+        } catch {
+          /* released meanwhile */
+        }
+        continue;
+      case 'live':
+        if (!holder.ours) {
+          throw new CommandError(`the lock ${lock} names pid ${holder.pid}${holder.command ? ` (${holder.command.slice(0, 60)})` : ''}, which is not a kubectl or kubestellar command${remove}`);
+        }
+        if (waited > timeoutMs) throw new CommandError(`${lock} is still held by pid ${holder.pid} after ${Math.round(waited / 1000)} s${remove}`);
+        break;
+      case 'empty':
+      case 'garbage': {
+        let id: string;
+        try {
+          const st = statSync(lock);
+          id = `${st.ino}:${st.ctimeMs}`; // an inode number may be reused by the next lock
+        } catch {
+          continue; // released meanwhile
+        }
+        if (empty?.id !== id) empty = { id, since: Date.now() };
+        const emptyFor = Date.now() - empty.since;
+        if (emptyFor > emptyGraceMs) {
+          throw new CommandError(`the lock ${lock} has been ${holder.kind === 'empty' ? 'empty' : 'unreadable'} for ${(emptyFor / 1000).toFixed(1)} s, probably left by a killed kubectl${remove}`);
+        }
+        if (waited > timeoutMs) throw new CommandError(`timed out after ${Math.round(waited / 1000)} s waiting for the lock ${lock}${remove}`);
+        break;
+      }
+      case 'gone':
+        continue;
+    }
+    sleepSync(delay + Math.random() * delay);
   }
   try {
     return fn();
@@ -99,6 +243,6 @@ export function readFileIfExists(path: string): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw new CommandError(`cannot read ${path}: ${describeErrno(err)}`);
   }
 }

@@ -64,7 +64,7 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   first="$(pid_of placement-translator)"
   run kubestellar -V start --local-kcp=false --ensure-wmw ''
   assert_success
-  assert_line 'Stopped placement-translator'
+  assert_line 'An older deployment of placement-translator is already running - terminating it ....'
   second="$(pid_of placement-translator)"
   [ "$first" != "$second" ]
   refute alive "$first"
@@ -75,8 +75,9 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   for c in mailbox-controller kubestellar-where-resolver placement-translator; do pids+=("$(pid_of $c)"); done
   run kubestellar stop
   assert_success
-  assert_line 'Stopped mailbox-controller'
-  assert_line 'Stopped kubestellar-where-resolver'
+  assert_line 'An older deployment of mailbox-controller is already running - terminating it ....'
+  assert_line 'An older deployment of kubestellar-where-resolver is already running - terminating it ....'
+  assert_line --index $((${#lines[@]} - 1)) 'kubestellar stopped .....'
   for p in "${pids[@]}"; do
     refute alive "$p"
     left="$(session_members "$p")"
@@ -86,7 +87,7 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   alive "$decoy"
   run kubestellar stop
   assert_success
-  assert_output 'No KubeStellar controllers were running.'
+  assert_output 'kubestellar stopped .....'
 }
 
 @test "a pid file naming a process that is not ours is never signalled" {

@@ -32,14 +32,103 @@ describe('ApiClient', () => {
     expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'POST']);
   });
 
-  it('retries 5xx for idempotent requests only', async () => {
+  it('retries 5xx for idempotent requests and creates of named objects, not for generateName creates', async () => {
     server = await fakeApiServer((req, res) => json(res, 503, status(503, 'ServiceUnavailable', 'not yet')));
     const c = client(server.url);
     await expect(c.get(CONFIGMAPS, 'a')).rejects.toMatchObject({ kind: 'ServerError', status: 503 });
     expect(server.requests).toHaveLength(4);
     server.requests.length = 0;
     await expect(c.create(CONFIGMAPS, { metadata: { name: 'a' } })).rejects.toBeInstanceOf(ApiError);
+    expect(server.requests).toHaveLength(4);
+    server.requests.length = 0;
+    await expect(c.create(CONFIGMAPS, { metadata: { name: '', generateName: 'a-' } })).rejects.toBeInstanceOf(ApiError);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('a create whose first attempt was made but answered 500: AlreadyExists on the retry, the object read and found equal', async () => {
+    const stored: Record<string, unknown> = {};
+    server = await fakeApiServer((req, res) => {
+      if (req.method === 'POST') {
+        const obj = JSON.parse(req.body);
+        if (stored[obj.metadata.name]) return json(res, 409, status(409, 'AlreadyExists', 'configmaps "a" already exists'));
+        stored[obj.metadata.name] = { ...obj, metadata: { ...obj.metadata, uid: 'u1', resourceVersion: '7' } };
+        return json(res, 500, status(500, 'InternalError', 'etcd hiccup after the write'));
+      }
+      const name = req.url.split('/').pop()!;
+      return stored[name] ? json(res, 200, stored[name]) : json(res, 404, status(404, 'NotFound', 'not found'));
+    });
+    const c = client(server.url);
+    const got = await c.create(CONFIGMAPS, { metadata: { name: 'a', namespace: 'default' }, data: { k: 'v' } });
+    expect(got.metadata.uid).toBe('u1');
+    expect(server.requests.map((r) => r.method)).toEqual(['POST', 'POST', 'GET']);
+    // someone else's object under that name is not taken for ours
+    stored.b = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default' }, data: { k: 'theirs' } };
+    let first = true;
+    server.close();
+    server = await fakeApiServer((req, res) => {
+      if (req.method === 'POST') {
+        if (first) {
+          first = false;
+          return res.socket?.destroy();
+        }
+        return json(res, 409, status(409, 'AlreadyExists', 'configmaps "b" already exists'));
+      }
+      return json(res, 200, stored.b);
+    });
+    await expect(client(server.url).create(CONFIGMAPS, { metadata: { name: 'b', namespace: 'default' }, data: { k: 'v' } })).rejects.toMatchObject({ kind: 'AlreadyExists' });
+  });
+
+  it('an AlreadyExists on the first attempt is the caller\'s to handle (nothing read)', async () => {
+    server = await fakeApiServer((req, res) => json(res, 409, status(409, 'AlreadyExists', 'exists')));
+    await expect(client(server.url).create(CONFIGMAPS, { metadata: { name: 'a' } })).rejects.toMatchObject({ kind: 'AlreadyExists' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a merge patch after a reset; a JSON patch only when it tests the resourceVersion', async () => {
+    let n = 0;
+    server = await fakeApiServer((req, res) => (n++ % 2 === 0 ? res.socket?.destroy() : json(res, 200, { metadata: { name: 'a' } })));
+    const c = client(server.url);
+    await c.patch(CONFIGMAPS, 'a', { data: { k: 'v' } });
+    expect(server.requests).toHaveLength(2);
+    server.requests.length = 0;
+    await expect(c.patch(CONFIGMAPS, 'a', [{ op: 'add', path: '/data/k', value: 'v' }], { patchType: 'json' })).rejects.toMatchObject({ kind: 'Unreachable' });
+    expect(server.requests).toHaveLength(1);
+    server.requests.length = 0;
+    n = 0;
+    await c.patch(CONFIGMAPS, 'a', [{ op: 'test', path: '/metadata/resourceVersion', value: '3' }, { op: 'add', path: '/data/k', value: 'v' }], { patchType: 'json' });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('an update with a resourceVersion that the lost first attempt applied: Conflict, read, equal, done', async () => {
+    let applied = false;
+    server = await fakeApiServer((req, res) => {
+      if (req.method === 'PUT') {
+        if (!applied) {
+          applied = true;
+          return res.socket?.destroy();
+        }
+        return json(res, 409, status(409, 'Conflict', 'the object has been modified'));
+      }
+      return json(res, 200, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', resourceVersion: '8' }, data: { k: 'new' } });
+    });
+    const got = await client(server.url).update(CONFIGMAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', resourceVersion: '7' }, data: { k: 'new' } });
+    expect(got.metadata.resourceVersion).toBe('8');
+    expect(server.requests.map((r) => r.method)).toEqual(['PUT', 'PUT', 'GET']);
+  });
+
+  it('starts no retry past the deadline', async () => {
+    server = await fakeApiServer((req, res) => json(res, 503, status(503, 'ServiceUnavailable', 'not yet')));
+    const c = new ApiClient({ server: `${server.url}/clusters/root`, insecure: false, namespace: 'default', timeoutMs: 2000, contextName: 'root' }, { attempts: 10, baseDelayMs: 200, maxDelayMs: 200 });
+    c.setDeadline(Date.now() + 50);
+    await expect(c.get(CONFIGMAPS, 'a')).rejects.toMatchObject({ kind: 'ServerError' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('401, 403 and a certificate that fails verification are permanent; a 503 is not', async () => {
+    expect(new ApiError('Unauthorized', 'x', 401).permanent).toBe(true);
+    expect(new ApiError('Forbidden', 'x', 403).permanent).toBe(true);
+    expect(new ApiError('TlsVerification', 'x').permanent).toBe(true);
+    expect(new ApiError('ServerError', 'x', 503).permanent).toBe(false);
   });
 
   it('retries a reset connection for a GET and succeeds', async () => {

@@ -67,7 +67,7 @@ describe('pid files', () => {
     const rec = await launch('placement-translator', { dir, exe, args: ['-v=2'], logFile: join(dir, 'log.txt') });
     expect(readRecord(dir, 'placement-translator')).toMatchObject({ pid: rec.pid, exe });
     expect(verify(rec)).toBe('ours');
-    expect(procStat(rec.pid)!.sid).toBe(rec.pid);
+    expect(procStat(rec.pid)!.pgid).toBe(rec.pid);
     await until(() => readFileSync(join(dir, 'log.txt'), 'utf8').includes('started'));
     expect(readFileSync(join(dir, 'log.txt'), 'utf8')).toBe('earlier\nstarted -v=2\n');
     expect(await stopController(dir, 'placement-translator', 2000)).toBe('stopped');
