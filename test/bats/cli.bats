@@ -180,7 +180,7 @@ location.edge.kubestellar.io/demox labeled'
   [[ "$stderr" != *'Current workspace is "root:wmw1"'* ]]
   run --separate-stderr timeout 120 kubestellar -V init --local-kcp false
   assert_success
-  [[ "$stderr" == *'Current workspace is "root:wmw1" (type root:universal).'* ]]
+  [[ "$stderr" == *'Current workspace is "root:wmw1" (type root:organization).'* ]]
 }
 
 @test "--syncer-image is the image of the syncer Deployment in the manifest" {
@@ -189,7 +189,7 @@ location.edge.kubestellar.io/demox labeled'
   assert_equal "$(awk '$1 == "image:" {print $2}' img.yaml)" quay.io/example/syncer:v9
   run --separate-stderr timeout 90 kubectl kubestellar prep-for-syncer --imw root:imw1 -o default.yaml demoimg
   assert_success
-  assert_equal "$(awk '$1 == "image:" {print $2}' default.yaml)" quay.io/kubestellar/syncer:latest
+  assert_equal "$(awk '$1 == "image:" {print $2}' default.yaml)" quay.io/kubestellar/syncer:release-0.14
 }
 
 @test "remove wmw --dry-run: the server dry-runs the delete, the workspace stays" {

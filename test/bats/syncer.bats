@@ -233,14 +233,14 @@ bad_prep() {
   bad_prep prep-for-cluster --imw root:imw-1 demo1
   # the output and image are checked before anything is created
   bad_prep prep-for-syncer --imw root:imw-1 --syncer-image '' demo1
-  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: --syncer-image needs an image reference, not an empty string"
+  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: --syncer-image must not be empty"
   bad_prep prep-for-syncer --imw root:imw-1 -o '' demo1
-  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: -o needs a file name (or - for stdout)"
+  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: -o must not be empty"
   mkdir out
   bad_prep prep-for-syncer --imw root:imw-1 -o out demo1
-  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: cannot write the manifest to out: it is a directory"
+  assert_equal "$stderr" 'kubectl kubestellar prep-for-syncer: -o "out" is a directory, not a file'
   bad_prep prep-for-syncer --imw root:imw-1 -o nodir/x.yaml demo1
-  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: cannot write the manifest to nodir/x.yaml: directory nodir does not exist"
+  assert_equal "$stderr" "kubectl kubestellar prep-for-syncer: -o \"nodir/x.yaml\": directory $TEST_TMP/nodir does not exist"
   bad_prep prep-for-cluster --imw root:imw-1 -o nodir/x.yaml brand-new k=v
   run kubectl_ws root:imw-1 get synctargets.edge.kubestellar.io brand-new
   assert_failure

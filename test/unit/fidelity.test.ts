@@ -26,7 +26,7 @@ describe('v0.14 facts', () => {
 
   it('takes --ensure-imw items relative to root, one leading root: stripped', () => {
     expect(parsePathList('imw9,root:imw10,,a:b', '--ensure-imw')).toEqual(['root:imw9', 'root:imw10', 'root:a:b']);
-    expect(() => parsePathList('Bad_Name', '--ensure-imw')).toThrow(/root:Bad_Name/);
+    expect(() => parsePathList('Bad_Name', '--ensure-imw')).toThrow('--ensure-imw: "Bad_Name" is not a workspace path like root:name');
   });
 
   it("gives the syncer v0.14's rules and never turns TLS verification off", () => {
