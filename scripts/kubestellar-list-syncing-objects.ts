@@ -32,6 +32,7 @@ await runCommand(
   {
     name: NAME,
     summary: summaryOf(NAME),
+    closedStdoutExit: 0, // `… | head -1` is a success for a pure reader
     usage: '--api-kind KIND [--api-group GROUP] [--api-version V] [--api-resource R] [--json] [--watch] [client flags]',
     description: `Lists (or, with --watch, lists and then follows) the objects of one kind in every
 mailbox workspace: the Workspaces of the parent (context "root") whose name has the
@@ -61,8 +62,6 @@ compact JSON object per line; keys are sorted. With --watch every object gets an
       { which: 'parent', opts: pick('parent'), defaultContext: 'root' },
       { which: 'all-cluster', opts: pick('all'), defaultContext: 'system:admin' },
     ]);
-    // a reader that went away (`| head -1`) ends the command quietly
-    process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
     const sink = streamSink(f.json ? 'json' : 'yaml');
     try {
       if (f.watch) {

@@ -16,6 +16,11 @@ export interface CommandSpec<F extends FlagDefs> extends ParseSpec<F> {
   description?: string;
   /** exit code for a bad command line (default 1, as the originals) */
   usageExitCode?: number;
+  /**
+   * exit code when the reader of stdout goes away: 141 by default, as a process killed by
+   * SIGPIPE (the originals); 0 for a pure reader whose `| head -1` is a success
+   */
+  closedStdoutExit?: number;
 }
 
 export function usageText<F extends FlagDefs>(spec: CommandSpec<F>): string {
@@ -98,11 +103,12 @@ export function maskSecrets(argv: readonly string[]): string[] {
 }
 
 /** Ends the command without a word: the reader of stdout went away (`… | head -1`). */
+let closedStdoutExit = 141;
 function quietEnd(name: string): void {
   if (exiting) return;
   exiting = true;
   runAbortHooks(name);
-  process.exit(141); // as a process killed by SIGPIPE, which is how the originals ended
+  process.exit(closedStdoutExit);
 }
 
 function installExitPaths(name: string): void {
@@ -136,6 +142,7 @@ export async function runCommand<F extends FlagDefs>(
   argv: readonly string[] = process.argv.slice(2),
 ): Promise<never> {
   let code = 0;
+  closedStdoutExit = spec.closedStdoutExit ?? 141;
   installExitPaths(spec.name);
   try {
     const args = parseArgs(argv, spec);
