@@ -1,11 +1,10 @@
 // Section 4: the central controllers. A controller runs when the pid record
-// `kubestellar start` wrote still names a live process of ours, or when a process runs
-// the executable of that name (the one on PATH, else any), e.g. started by hand. Its
+// `kubestellar start` wrote still names a live process of ours, or when a process of this
+// user runs the executable of that name, e.g. started by hand (the rule `stop` uses). Its
 // log is the recorded one, else where the process's stdout goes; the last error line
 // there is the first clue when it is not running.
-import { closeSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { CONTROLLERS, findExecutable, procCmdline, readRecord, runDir, verify } from '../controllers.ts';
+import { closeSync, openSync, readSync, readlinkSync, statSync } from 'node:fs';
+import { CONTROLLERS, handStarted, readRecord, runDir, verify } from '../controllers.ts';
 import { fail, type Runner } from './runner.ts';
 
 const S = 4;
@@ -34,23 +33,6 @@ export function lastErrorLine(file: string): string | undefined {
   }
 }
 
-/** Pids whose command runs `exe` (a binary, or a script under an interpreter), or any executable named `name` when `exe` is unknown. */
-function processesOf(name: string, exe: string | undefined): number[] {
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    const argv = procCmdline(Number(e))?.slice(0, 2) ?? [];
-    if (argv.some((a) => (exe ? a === exe : basename(a) === name))) out.push(Number(e));
-  }
-  return out;
-}
-
 /** Where the process's stdout goes, when that is a file. */
 function stdoutFile(pid: number): string | undefined {
   try {
@@ -74,7 +56,7 @@ export function controllerChecks(runner: Runner): void {
           return line ? `; last error in ${log}: ${line}` : '';
         };
         if (rec && verify(rec) === 'ours') return { detail: `running, pid ${rec.pid}${rec.logFile ? `, log ${rec.logFile}` : ''}${errorOf(rec.logFile)}` };
-        const pids = processesOf(c.name, findExecutable(c.name));
+        const pids = handStarted(c.name); // the same rule `kubestellar stop` uses
         if (pids.length) {
           const log = stdoutFile(pids[0]);
           return { detail: `running, pid ${pids.join(', ')} (not started by kubestellar start)${log ? `, log ${log}` : ''}${errorOf(log)}` };
