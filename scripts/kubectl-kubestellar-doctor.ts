@@ -1,7 +1,9 @@
 // kubectl kubestellar doctor [--imw WS]... [--wmw WS]... [--wec-kubeconfig FILE --synctarget NAME]... [--json] [kubectl flags] [-X]
 import { runCommand } from '../lib/cli/command.ts';
 import { summaryOf } from '../lib/cli/commands.ts';
-import { UsageError } from '../lib/cli/errors.ts';
+import { existsSync } from 'node:fs';
+import { UsageError, quoteArg } from '../lib/cli/errors.ts';
+import { parseDuration } from '../lib/cli/args.ts';
 
 await runCommand(
   {
@@ -36,6 +38,12 @@ Exit status: 0 when every check passes, 1 when any fails, 2 for a bad command li
     const wecFiles = flags['wec-kubeconfig'] ?? [];
     const targets = flags.synctarget ?? [];
     if (wecFiles.length !== targets.length) throw new UsageError(`give --wec-kubeconfig and --synctarget in pairs (got ${wecFiles.length} and ${targets.length})`);
+    // What the command line names is checked here (exit 2); a setup that is broken is what
+    // the checks report. A kubeconfig named by --kubeconfig must exist, as for kubectl.
+    if (kube.requestTimeout !== undefined) parseDuration(kube.requestTimeout, '--request-timeout');
+    for (const file of [kube.kubeconfig, ...wecFiles]) {
+      if (file !== undefined && !existsSync(file)) throw new UsageError(`kubeconfig ${quoteArg(file)} does not exist`);
+    }
     const [{ parsePathList }, { runDoctor }, report, { result, info }] = await Promise.all([
       import('../lib/kubestellar/init.ts'),
       import('../lib/kubestellar/doctor/index.ts'),

@@ -326,7 +326,7 @@ assert_fails_only() {
   kubectl config use-context wec --kubeconfig "$TEST_TMP/wec.kubeconfig" >/dev/null
   doctor --wec-kubeconfig "$TEST_TMP/wec.kubeconfig" --synctarget florin
   assert_fails_only 'WEC florin: syncer namespace' "KUBECONFIG=$TEST_TMP/wec.kubeconfig kubectl get namespaces   # check the WEC's kubeconfig"
-  assert_line --partial 'cannot reach the server at https://127.0.0.1:1: ECONNREFUSED'
+  assert_line --partial 'cannot reach the server at https://127.0.0.1:1: connection refused (is the server running?)'
   assert_line 'skip  WEC florin: syncer Deployment: needs "WEC florin: syncer namespace"'
 }
 

@@ -1,6 +1,6 @@
 // node dump-state.mjs KUBECONFIG: the objects the walkthrough makes, one JSON line each,
 // sorted, with what differs between runs by chance (uids, logical cluster names,
-// timestamps, the syncer ID's hash) replaced, so two runs' dumps can be diffed. Reads
+// timestamps, the syncer ID's hash, default binding names) replaced, so two runs' dumps can be diffed. Reads
 // with plain HTTPS (a test fixture, not the product; nine kubectl calls took 3 s a run).
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
@@ -61,5 +61,10 @@ for (const [ws, types] of Object.entries(plan)) {
   }
 }
 agent.destroy();
-const scrub = (s) => s.replace(/[a-z0-9]{16}-mb-[0-9a-f-]{36}/g, 'MAILBOX').replace(/kubestellar-syncer-florin-[a-z0-9]{8}/g, 'SYNCER-ID');
+// kcp names a workspace's default APIBindings `<export>-<hash of the logical cluster>`
+const scrub = (s) =>
+  s
+    .replace(/[a-z0-9]{16}-mb-[0-9a-f-]{36}/g, 'MAILBOX')
+    .replace(/kubestellar-syncer-florin-[a-z0-9]{8}/g, 'SYNCER-ID')
+    .replace(/("name":"[a-z.]+\.kcp\.io)-[a-z0-9]{5}"/g, '$1-HASH"');
 process.stdout.write(lines.map(scrub).sort().join('\n') + '\n');
