@@ -103,8 +103,8 @@ $id"
   assert_output "serviceaccount/$id"
   run env KUBECONFIG=syncer.kubeconfig kubectl --server "$server/clusters/root:imw-1" get serviceaccounts
   assert_failure 1
-  # the mailbox's service-account token is unknown outside its workspace: 401
-  assert_line --index $((${#lines[@]} - 1)) 'error: You must be logged in to the server (the server has asked for the client to provide credentials)'
+  # outside its workspace the mailbox's service account is foreign: 403, as kcp answers
+  assert_line --index $((${#lines[@]} - 1)) "Error from server (Forbidden): serviceaccounts is forbidden: User \"system:serviceaccount:default:$id\" cannot list resource \"serviceaccounts\" in API group \"\" in the namespace \"default\": access denied"
 }
 
 @test "prep-for-syncer: a re-run keeps the syncer ID and sends no writes; -s and --silent hide only the workspace lines" {
