@@ -33,6 +33,7 @@ await runCommand(
     name: NAME,
     summary: summaryOf(NAME),
     closedStdoutExit: 0, // `… | head -1` is a success for a pure reader
+    quietOnSignal: true, // --watch runs until it is stopped
     usage: '--api-kind KIND [--api-group GROUP] [--api-version V] [--api-resource R] [--json] [--watch] [client flags]',
     description: `Lists (or, with --watch, lists and then follows) the objects of one kind in every
 mailbox workspace: the Workspaces of the parent (context "root") whose name has the

@@ -21,6 +21,8 @@ export interface CommandSpec<F extends FlagDefs> extends ParseSpec<F> {
    * SIGPIPE (the originals); 0 for a pure reader whose `| head -1` is a success
    */
   closedStdoutExit?: number;
+  /** a signal is this command's normal end (`--watch` until Ctrl-C): no "interrupted" line */
+  quietOnSignal?: boolean;
 }
 
 export function usageText<F extends FlagDefs>(spec: CommandSpec<F>): string {
@@ -104,6 +106,7 @@ export function maskSecrets(argv: readonly string[]): string[] {
 
 /** Ends the command without a word: the reader of stdout went away (`… | head -1`). */
 let closedStdoutExit = 141;
+let quietOnSignal = false;
 function quietEnd(name: string): void {
   if (exiting) return;
   exiting = true;
@@ -126,7 +129,7 @@ function installExitPaths(name: string): void {
       // a command that handles the signal itself (the sandbox stops gracefully) goes on
       if (process.listenerCount(sig) > 0) return;
       exiting = true;
-      process.stderr.write(`${name}: interrupted (${sig})\n`);
+      if (!quietOnSignal) process.stderr.write(`${name}: interrupted (${sig})\n`);
       void flushAndExit(code);
     });
   }
@@ -143,6 +146,7 @@ export async function runCommand<F extends FlagDefs>(
 ): Promise<never> {
   let code = 0;
   closedStdoutExit = spec.closedStdoutExit ?? 141;
+  quietOnSignal = spec.quietOnSignal ?? false;
   installExitPaths(spec.name);
   try {
     const args = parseArgs(argv, spec);

@@ -66,5 +66,7 @@ const scrub = (s) =>
   s
     .replace(/[a-z0-9]{16}-mb-[0-9a-f-]{36}/g, 'MAILBOX')
     .replace(/kubestellar-syncer-florin-[a-z0-9]{8}/g, 'SYNCER-ID')
-    .replace(/("name":"[a-z.]+\.kcp\.io)-[a-z0-9]{5}"/g, '$1-HASH"');
+    .replace(/("name":"[a-z.]+\.kcp\.io)-[a-z0-9]{5}"/g, '$1-HASH"')
+    // an export's identity is random per server, and a binding's label carries its hash
+    .replace(/("internal\.apis\.kcp\.io\/export":")[A-Za-z0-9]+"/g, '$1IDENTITY"');
 process.stdout.write(lines.map(scrub).sort().join('\n') + '\n');
