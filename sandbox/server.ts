@@ -24,6 +24,8 @@ export interface HandlerOptions {
   bookmarkMs?: number;
   /** plain Kubernetes (hosting mode): no /clusters/ paths; this is /version */
   plainVersion?: KObj;
+  /** who admin.kubeconfig's token names (default kcp-admin; the hosting mode's is a cluster admin) */
+  adminUser?: User;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -212,7 +214,7 @@ export function createHandler(opts: HandlerOptions) {
           target = r ? { cluster: r.cluster, byName: r.byName, prefix: `/clusters/${segment}` } : { cluster: '', byName: false, prefix: `/clusters/${segment}` };
         }
       }
-      user = authenticate(opts.auth, req.headers.authorization, tokenHolds);
+      user = authenticate(opts.auth, req.headers.authorization, tokenHolds, opts.adminUser);
       // without a cluster only system:masters are served (in root)
       if (bare && !user.groups.includes(MASTERS)) target = { cluster: '', byName: false, prefix: '' };
       user = impersonate(req, user, target.cluster);
