@@ -1,6 +1,7 @@
 // The controllers kcp (and KubeStellar) run that clients can see: workspace scheduling,
 // initialization (default APIBindings) and deletion, namespaces (defaults, Terminating),
-// service accounts and their token secrets, APIExport identities, APIBinding binding
+// service accounts and their token secrets, APIExport identities (one mechanism: kcp's
+// identity Secret, whose key's sha256 is status.identityHash), APIBinding binding
 // and deletion, and the optional emulation of KubeStellar's mailbox controller.
 import { createHash, randomBytes } from 'node:crypto';
 import { Core, GR, CLUSTER_ANNOTATION, PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
@@ -64,7 +65,6 @@ export class Controllers {
       for (const s of this.core.store.list(c, GR.secrets)) this.fillToken(c, s.metadata.namespace, s.metadata.name);
     }
     this.later('bindings', 0, () => this.reconcileBindings());
-    this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox) this.later('mailbox', 0, () => this.reconcileMailboxes());
   }
 
@@ -122,7 +122,6 @@ export class Controllers {
     if (gr === GR.apibindings || gr === GR.apiexports || gr === GR.apiresourceschemas || gr === GR.logicalclusters) {
       this.later('bindings', 0, () => this.reconcileBindings());
     }
-    if (gr === GR.apiexports && type !== 'DELETED') this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox && (gr === EDGE_GR || gr === GR.apibindings || gr === GR.logicalclusters || (gr === GR.workspaces && (type === 'DELETED' || cluster === 'root')))) {
       this.later('mailbox', 50, () => this.reconcileMailboxes());
     }
@@ -289,38 +288,7 @@ export class Controllers {
     this.core.putRaw(cluster, GR.secrets, next);
   }
 
-  // ---- APIExports: identity and virtual workspace URL, as kcp's apiexport controller sets them ----
-
-  private reconcileExports(): void {
-    for (const c of this.core.store.clusterNames()) {
-      for (const e of this.core.store.list(c, GR.apiexports)) {
-        // the same identity the bindings report (kcp: sha256 of the identity Secret's key)
-        const identityHash = e.status?.identityHash ?? createHash('sha256').update(e.metadata.uid).digest('hex');
-        const url = `${this.core.baseUrl}/services/apiexport/${c}/${e.metadata.name}`;
-        if (e.status?.identityHash === identityHash && e.status?.virtualWorkspaces?.[0]?.url === url) continue;
-        const now = nowIso();
-        const next = clone(e);
-        next.status = {
-          ...(e.status ?? {}),
-          identityHash,
-          virtualWorkspaces: [{ url }],
-          conditions: [
-            { type: 'IdentityValid', status: 'True', lastTransitionTime: now },
-            { type: 'VirtualWorkspaceURLsReady', status: 'True', lastTransitionTime: now },
-          ],
-        };
-        this.core.putRaw(c, GR.apiexports, next);
-      }
-    }
-  }
-
-  // ---- APIBindings ----
-
-  private reconcileBindings(): void {
-    for (const c of this.core.store.clusterNames()) {
-      for (const b of this.core.store.list(c, GR.apibindings)) this.reconcileBinding(c, b);
-    }
-  }
+  // ---- APIExports ----
 
   /** kcp's APIExport controller: an identity Secret in kcp-system, status.identityHash, the virtual workspace URL. */
   private reconcileExport(cluster: string, name: string): void {
@@ -362,6 +330,14 @@ export class Controllers {
     if (!status.identityHash) delete status.identityHash;
     if (JSON.stringify(status) === JSON.stringify(exp.status)) return;
     this.core.putRaw(cluster, GR.apiexports, { ...clone(exp), status });
+  }
+
+  // ---- APIBindings ----
+
+  private reconcileBindings(): void {
+    for (const c of this.core.store.clusterNames()) {
+      for (const b of this.core.store.list(c, GR.apibindings)) this.reconcileBinding(c, b);
+    }
   }
 
   private reconcileBinding(cluster: string, b: KObj): void {
