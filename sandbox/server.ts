@@ -278,7 +278,11 @@ export function createHandler(opts: HandlerOptions) {
     const ns = rr.type.namespaced ? rr.namespace : undefined;
     const accept = req.headers.accept;
 
-    if (target.cluster === '*' && !(method === 'GET' && !rr.name)) throw methodNotAllowed('only list and watch are allowed across all logical clusters');
+    if (target.cluster === '*' && !(method === 'GET' && !rr.name)) {
+      // kcp's wildcard list/watch guard (after authorization): the apiserver's MethodNotSupported, plus where
+      const gr = rr.type.group ? `${rr.type.resource}.${rr.type.group}` : rr.type.resource;
+      throw new StatusError(405, 'MethodNotAllowed', `${attrs.verb} is not supported on resources of kind ${JSON.stringify(gr)} in the \`*\` logical cluster`, { group: rr.type.group, kind: rr.type.resource });
+    }
 
     if (method === 'GET' && !rr.name) {
       if (rr.watchPath || q.get('watch') === '1' || q.get('watch') === 'true') return watch(req, res, target, rr.type, ns, q, accept);
