@@ -418,7 +418,8 @@ export function createHandler(opts: HandlerOptions) {
     const meta: KObj = { resourceVersion: page.resourceVersion };
     if (page.continue) {
       meta.continue = page.continue;
-      meta.remainingItemCount = page.remainingItemCount;
+      // as the apiserver: no count under a label or field selector (etcd's count would include what they filter out)
+      if (!q.get('labelSelector') && !q.get('fieldSelector')) meta.remainingItemCount = page.remainingItemCount;
     }
     const items = page.items;
     if (wantsTable(accept)) return sendJson(res, 200, toTable(type, items, meta, { includeObject: q.get('includeObject') ?? undefined }));
