@@ -346,26 +346,31 @@ export class Controllers {
       return;
     }
     const ref = b.spec?.reference?.export ?? {};
-    const path: string = ref.path || this.core.pathOf(cluster) || cluster;
+    // kcp: no path means the binding's own logical cluster, named by its cluster name in messages
+    const path: string = ref.path || cluster;
     const exportCluster = this.core.resolveCluster(path)?.cluster;
     const exp = exportCluster ? this.core.store.get(exportCluster, GR.apiexports, undefined, ref.name ?? '') : undefined;
     const next = clone(b);
     const now = nowIso();
-    const cond = (type: string, status: string, reason?: string, message?: string) => {
+    const cond = (type: string, status: string, reason?: string, message?: string, severity = 'Error') => {
       const prev = (b.status?.conditions ?? []).find((x: KObj) => x.type === type);
       const c: KObj = { type, status, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : now };
       if (reason) c.reason = reason;
       if (message) c.message = message;
-      if (status === 'False') c.severity = 'Error';
+      if (status === 'False') c.severity = severity;
       return c;
     };
-    if (!exp || !exportCluster) {
-      const why = `APIExport ${path}|${ref.name ?? ''} not found`;
-      next.status = {
-        ...(b.status?.phase === 'Bound' ? {} : {}),
-        phase: 'Binding',
-        conditions: [cond('APIExportValid', 'False', 'APIExportNotFound', why), cond('Ready', 'False', 'APIExportNotFound', why)],
-      };
+    if (!exp || !exportCluster || !exp.status?.identityHash) {
+      // kcp's binding reconciler only marks APIExportValid False: the phase (Binding, or Bound once bound)
+      // and the other conditions stay; Ready mirrors InitialBindingCompleted
+      const invalid = !exp || !exportCluster
+        ? cond('APIExportValid', 'False', 'APIExportNotFound', `APIExport ${path}|${ref.name ?? ''} not found`)
+        : cond('APIExportValid', 'False', 'MissingIdentityHash', `APIExport ${path}|${ref.name ?? ''} is missing status.identityHash`, 'Warning');
+      const kept = ((b.status?.conditions ?? []) as KObj[]).filter((c) => c.type !== 'APIExportValid' && c.type !== 'Ready');
+      if (!kept.some((c) => c.type === 'InitialBindingCompleted')) kept.push(cond('InitialBindingCompleted', 'False', 'WaitingForEstablished', 'Waiting for API(s) to be established', 'Info'));
+      const initial = kept.find((c) => c.type === 'InitialBindingCompleted')!;
+      const ready = cond('Ready', initial.status, initial.reason, initial.message, initial.severity);
+      next.status = { ...(b.status ?? {}), phase: b.status?.phase || 'Binding', conditions: [invalid, ...kept, ready].sort((x, y) => (x.type === 'Ready' ? 1 : y.type === 'Ready' ? -1 : x.type.localeCompare(y.type))) };
     } else {
       const identityHash: string = exp.status?.identityHash ?? '';
       const boundResources: KObj[] = [];
