@@ -26,6 +26,11 @@ export interface User {
 
 export const ANONYMOUS: User = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
+/** Who admin.kubeconfig's token names on kcp: kcp-admin (group system:kcp:admin, not a master). */
+export const KCP_ADMIN: User = { name: 'kcp-admin', groups: ['system:kcp:admin', 'system:authenticated'] };
+/** Who it names on a plain Kubernetes cluster (hosting mode): a cluster admin, as kubeadm's admin.conf user. */
+export const CLUSTER_ADMIN: User = { name: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
+
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
 export interface SATokenClaims {
@@ -107,14 +112,14 @@ const eq = (a: string, b: string) => a.length === b.length && timingSafeEqual(Bu
 /** What a service-account token still needs to hold: its SA (same uid) and, for a Secret token, the Secret with that token. */
 export type TokenHolds = (cluster: string, ns: string, sa: string, saUid: string, secretName: string | undefined, token: string) => boolean;
 
-/** The user behind an Authorization header (anonymous without one). */
-export function authenticate(state: AuthState, header: string | undefined, holds: TokenHolds): User {
+/** The user behind an Authorization header (anonymous without one); `admin`: who the admin token names. */
+export function authenticate(state: AuthState, header: string | undefined, holds: TokenHolds, admin: User = KCP_ADMIN): User {
   if (header === undefined) return ANONYMOUS;
   const m = header.match(/^Bearer\s+(\S+)\s*$/i);
   if (!m) throw unauthorized();
   const token = m[1];
   if (eq(token, state.shardAdminToken)) return { name: 'shard-admin', groups: ['system:masters', 'system:authenticated'] };
-  if (eq(token, state.adminToken)) return { name: 'kcp-admin', groups: ['system:kcp:admin', 'system:authenticated'] };
+  if (eq(token, state.adminToken)) return { ...admin, groups: [...admin.groups] };
   const claims = verifyServiceAccountToken(state, token);
   if (!claims) throw unauthorized();
   const bound = claims['kubernetes.io'];

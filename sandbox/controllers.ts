@@ -1,6 +1,7 @@
 // The controllers kcp (and KubeStellar) run that clients can see: workspace scheduling,
 // initialization (default APIBindings) and deletion, namespaces (defaults, Terminating),
-// service accounts and their token secrets, APIExport identities, APIBinding binding
+// service accounts and their token secrets, APIExport identities (one mechanism: kcp's
+// identity Secret, whose key's sha256 is status.identityHash), APIBinding binding
 // and deletion, and the optional emulation of KubeStellar's mailbox controller.
 import { createHash, randomBytes } from 'node:crypto';
 import { Core, GR, CLUSTER_ANNOTATION, PATH_ANNOTATION, PHASE_LABEL } from './core.ts';
@@ -64,7 +65,6 @@ export class Controllers {
       for (const s of this.core.store.list(c, GR.secrets)) this.fillToken(c, s.metadata.namespace, s.metadata.name);
     }
     this.later('bindings', 0, () => this.reconcileBindings());
-    this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox) this.later('mailbox', 0, () => this.reconcileMailboxes());
   }
 
@@ -122,7 +122,6 @@ export class Controllers {
     if (gr === GR.apibindings || gr === GR.apiexports || gr === GR.apiresourceschemas || gr === GR.logicalclusters) {
       this.later('bindings', 0, () => this.reconcileBindings());
     }
-    if (gr === GR.apiexports && type !== 'DELETED') this.later('exports', 0, () => this.reconcileExports());
     if (this.opts.mailbox && (gr === EDGE_GR || gr === GR.apibindings || gr === GR.logicalclusters || (gr === GR.workspaces && (type === 'DELETED' || cluster === 'root')))) {
       this.later('mailbox', 50, () => this.reconcileMailboxes());
     }
@@ -289,38 +288,7 @@ export class Controllers {
     this.core.putRaw(cluster, GR.secrets, next);
   }
 
-  // ---- APIExports: identity and virtual workspace URL, as kcp's apiexport controller sets them ----
-
-  private reconcileExports(): void {
-    for (const c of this.core.store.clusterNames()) {
-      for (const e of this.core.store.list(c, GR.apiexports)) {
-        // the same identity the bindings report (kcp: sha256 of the identity Secret's key)
-        const identityHash = e.status?.identityHash ?? createHash('sha256').update(e.metadata.uid).digest('hex');
-        const url = `${this.core.baseUrl}/services/apiexport/${c}/${e.metadata.name}`;
-        if (e.status?.identityHash === identityHash && e.status?.virtualWorkspaces?.[0]?.url === url) continue;
-        const now = nowIso();
-        const next = clone(e);
-        next.status = {
-          ...(e.status ?? {}),
-          identityHash,
-          virtualWorkspaces: [{ url }],
-          conditions: [
-            { type: 'IdentityValid', status: 'True', lastTransitionTime: now },
-            { type: 'VirtualWorkspaceURLsReady', status: 'True', lastTransitionTime: now },
-          ],
-        };
-        this.core.putRaw(c, GR.apiexports, next);
-      }
-    }
-  }
-
-  // ---- APIBindings ----
-
-  private reconcileBindings(): void {
-    for (const c of this.core.store.clusterNames()) {
-      for (const b of this.core.store.list(c, GR.apibindings)) this.reconcileBinding(c, b);
-    }
-  }
+  // ---- APIExports ----
 
   /** kcp's APIExport controller: an identity Secret in kcp-system, status.identityHash, the virtual workspace URL. */
   private reconcileExport(cluster: string, name: string): void {
@@ -364,32 +332,45 @@ export class Controllers {
     this.core.putRaw(cluster, GR.apiexports, { ...clone(exp), status });
   }
 
+  // ---- APIBindings ----
+
+  private reconcileBindings(): void {
+    for (const c of this.core.store.clusterNames()) {
+      for (const b of this.core.store.list(c, GR.apibindings)) this.reconcileBinding(c, b);
+    }
+  }
+
   private reconcileBinding(cluster: string, b: KObj): void {
     if (b.metadata.deletionTimestamp) {
       this.finishBinding(cluster, b);
       return;
     }
     const ref = b.spec?.reference?.export ?? {};
-    const path: string = ref.path || this.core.pathOf(cluster) || cluster;
+    // kcp: no path means the binding's own logical cluster, named by its cluster name in messages
+    const path: string = ref.path || cluster;
     const exportCluster = this.core.resolveCluster(path)?.cluster;
     const exp = exportCluster ? this.core.store.get(exportCluster, GR.apiexports, undefined, ref.name ?? '') : undefined;
     const next = clone(b);
     const now = nowIso();
-    const cond = (type: string, status: string, reason?: string, message?: string) => {
+    const cond = (type: string, status: string, reason?: string, message?: string, severity = 'Error') => {
       const prev = (b.status?.conditions ?? []).find((x: KObj) => x.type === type);
       const c: KObj = { type, status, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : now };
       if (reason) c.reason = reason;
       if (message) c.message = message;
-      if (status === 'False') c.severity = 'Error';
+      if (status === 'False') c.severity = severity;
       return c;
     };
-    if (!exp || !exportCluster) {
-      const why = `APIExport ${path}|${ref.name ?? ''} not found`;
-      next.status = {
-        ...(b.status?.phase === 'Bound' ? {} : {}),
-        phase: 'Binding',
-        conditions: [cond('APIExportValid', 'False', 'APIExportNotFound', why), cond('Ready', 'False', 'APIExportNotFound', why)],
-      };
+    if (!exp || !exportCluster || !exp.status?.identityHash) {
+      // kcp's binding reconciler only marks APIExportValid False: the phase (Binding, or Bound once bound)
+      // and the other conditions stay; Ready mirrors InitialBindingCompleted
+      const invalid = !exp || !exportCluster
+        ? cond('APIExportValid', 'False', 'APIExportNotFound', `APIExport ${path}|${ref.name ?? ''} not found`)
+        : cond('APIExportValid', 'False', 'MissingIdentityHash', `APIExport ${path}|${ref.name ?? ''} is missing status.identityHash`, 'Warning');
+      const kept = ((b.status?.conditions ?? []) as KObj[]).filter((c) => c.type !== 'APIExportValid' && c.type !== 'Ready');
+      if (!kept.some((c) => c.type === 'InitialBindingCompleted')) kept.push(cond('InitialBindingCompleted', 'False', 'WaitingForEstablished', 'Waiting for API(s) to be established', 'Info'));
+      const initial = kept.find((c) => c.type === 'InitialBindingCompleted')!;
+      const ready = cond('Ready', initial.status, initial.reason, initial.message, initial.severity);
+      next.status = { ...(b.status ?? {}), phase: b.status?.phase || 'Binding', conditions: [invalid, ...kept, ready].sort((x, y) => (x.type === 'Ready' ? 1 : y.type === 'Ready' ? -1 : x.type.localeCompare(y.type))) };
     } else {
       const identityHash: string = exp.status?.identityHash ?? '';
       const boundResources: KObj[] = [];

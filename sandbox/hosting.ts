@@ -15,7 +15,7 @@ import { Store } from './store.ts';
 import { Core, GR } from './core.ts';
 import { Controllers } from './controllers.ts';
 import { createHandler } from './server.ts';
-import { newAuthState, type AuthState } from './auth.ts';
+import { CLUSTER_ADMIN, newAuthState, type AuthState } from './auth.ts';
 import { RequestLog } from './faults.ts';
 import { grKey } from './resources.ts';
 import { clone, nowIso, randomSuffix, type KObj } from './util.ts';
@@ -105,7 +105,7 @@ export async function startHostingCluster(opts: HostingOptions = {}): Promise<Ho
   core.reindex();
   const requestLog = opts.requestLog ? new RequestLog(resolve(opts.requestLog)) : undefined;
   let hostPort = '';
-  const handler = createHandler({ core, auth, hostPort: () => hostPort, faults: {}, requestLog, plainVersion: HOSTING_VERSION });
+  const handler = createHandler({ core, auth, hostPort: () => hostPort, faults: {}, requestLog, plainVersion: HOSTING_VERSION, adminUser: CLUSTER_ADMIN });
   const server: Server = createServer({ key: serving.keyPem, cert: serving.certPem, ca: ca.certPem }, (req, res) => void handler(req, res));
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((res, rej) => {

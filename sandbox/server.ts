@@ -24,6 +24,8 @@ export interface HandlerOptions {
   bookmarkMs?: number;
   /** plain Kubernetes (hosting mode): no /clusters/ paths; this is /version */
   plainVersion?: KObj;
+  /** who admin.kubeconfig's token names (default kcp-admin; the hosting mode's is a cluster admin) */
+  adminUser?: User;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -212,7 +214,7 @@ export function createHandler(opts: HandlerOptions) {
           target = r ? { cluster: r.cluster, byName: r.byName, prefix: `/clusters/${segment}` } : { cluster: '', byName: false, prefix: `/clusters/${segment}` };
         }
       }
-      user = authenticate(opts.auth, req.headers.authorization, tokenHolds);
+      user = authenticate(opts.auth, req.headers.authorization, tokenHolds, opts.adminUser);
       // without a cluster only system:masters are served (in root)
       if (bare && !user.groups.includes(MASTERS)) target = { cluster: '', byName: false, prefix: '' };
       user = impersonate(req, user, target.cluster);
@@ -276,7 +278,11 @@ export function createHandler(opts: HandlerOptions) {
     const ns = rr.type.namespaced ? rr.namespace : undefined;
     const accept = req.headers.accept;
 
-    if (target.cluster === '*' && !(method === 'GET' && !rr.name)) throw methodNotAllowed('only list and watch are allowed across all logical clusters');
+    if (target.cluster === '*' && !(method === 'GET' && !rr.name)) {
+      // kcp's wildcard list/watch guard (after authorization): the apiserver's MethodNotSupported, plus where
+      const gr = rr.type.group ? `${rr.type.resource}.${rr.type.group}` : rr.type.resource;
+      throw new StatusError(405, 'MethodNotAllowed', `${attrs.verb} is not supported on resources of kind ${JSON.stringify(gr)} in the \`*\` logical cluster`, { group: rr.type.group, kind: rr.type.resource });
+    }
 
     if (method === 'GET' && !rr.name) {
       if (rr.watchPath || q.get('watch') === '1' || q.get('watch') === 'true') return watch(req, res, target, rr.type, ns, q, accept);
@@ -412,7 +418,8 @@ export function createHandler(opts: HandlerOptions) {
     const meta: KObj = { resourceVersion: page.resourceVersion };
     if (page.continue) {
       meta.continue = page.continue;
-      meta.remainingItemCount = page.remainingItemCount;
+      // as the apiserver: no count under a label or field selector (etcd's count would include what they filter out)
+      if (!q.get('labelSelector') && !q.get('fieldSelector')) meta.remainingItemCount = page.remainingItemCount;
     }
     const items = page.items;
     if (wantsTable(accept)) return sendJson(res, 200, toTable(type, items, meta, { includeObject: q.get('includeObject') ?? undefined }));

@@ -227,6 +227,10 @@ teardown() { stop_sandbox; teardown_tmp; }
   refute_output --partial 'routes.route.openshift.io'
   run kubectl get namespaces -o name
   assert_output --partial 'namespace/kube-system'
+  # admin.kubeconfig's user is a cluster admin (system:masters), as on a kind or kubeadm cluster
+  run kubectl auth can-i '*' '*' --all-namespaces
+  assert_success
+  assert_output yes
   # a Deployment gets a ReplicaSet and a Ready pod; deleting it takes them along
   kubectl apply -f - <<'YAML'
 apiVersion: apps/v1

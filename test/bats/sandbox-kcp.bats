@@ -445,3 +445,31 @@ Y
   assert_line --index 0 --regexp '^HTTP/1.1 200'
   assert_equal "$(tail -1 <<<"$output" | jq -c '[.type, .object.code, .object.reason]')" '["ERROR",410,"Expired"]'
 }
+
+@test "9 APIBinding status: an export that is missing or has no identity marks APIExportValid False and leaves the phase as it was" {
+  # a path-less reference names an export of the binding's own workspace; kcp admits it
+  # unchecked and reports the export as <logical cluster name>|<name>
+  ws_create root b9
+  lc=$(kubectl get workspace b9 -o jsonpath='{.spec.cluster}')
+  printf 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIBinding\nmetadata: {name: local}\nspec: {reference: {export: {name: edge.kubestellar.io}}}\n' | ws_kubectl root:b9 create -f - >/dev/null
+  cond() { ws_kubectl root:b9 get apibinding "$1" -o jsonpath="{.status.phase} {.status.conditions[?(@.type==\"$2\")].status} {.status.conditions[?(@.type==\"$2\")].reason}"; }
+  for i in $(seq 50); do [ "$(cond local APIExportValid)" = 'Binding False APIExportNotFound' ] && break; sleep 0.1; done
+  assert_equal "$(cond local APIExportValid)" 'Binding False APIExportNotFound'
+  assert_equal "$(ws_kubectl root:b9 get apibinding local -o jsonpath='{.status.conditions[?(@.type=="APIExportValid")].message}')" "APIExport $lc|edge.kubestellar.io not found"
+  assert_equal "$(cond local Ready)" 'Binding False WaitingForEstablished'
+  # an export whose identity Secret does not exist never gets an identity hash: nothing binds to it
+  ws_create root b9x
+  ws_kubectl root:b9x create -f "$BATS_TEST_DIRNAME/fixtures/sandbox/edge-api.yaml" >/dev/null
+  printf 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIExport\nmetadata: {name: noid}\nspec: {identity: {secretRef: {namespace: kcp-system, name: gone}}}\n' | ws_kubectl root:b9x create -f - >/dev/null
+  printf 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIBinding\nmetadata: {name: noid}\nspec: {reference: {export: {path: root:b9x, name: noid}}}\n' | ws_kubectl root:b9 create -f - >/dev/null
+  for i in $(seq 50); do [ "$(cond noid APIExportValid)" = 'Binding False MissingIdentityHash' ] && break; sleep 0.1; done
+  assert_equal "$(cond noid APIExportValid)" 'Binding False MissingIdentityHash'
+  # a bound binding whose export is deleted stays Bound (and Ready, which mirrors InitialBindingCompleted)
+  printf 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIBinding\nmetadata: {name: edge}\nspec: {reference: {export: {path: root:b9x, name: edge.kubestellar.io}}}\n' | ws_kubectl root:b9 create -f - >/dev/null
+  for i in $(seq 50); do [ "$(cond edge Ready)" = 'Bound True ' ] && break; sleep 0.1; done
+  assert_equal "$(cond edge Ready)" 'Bound True '
+  ws_kubectl root:b9x delete apiexport edge.kubestellar.io >/dev/null
+  for i in $(seq 50); do [ "$(cond edge APIExportValid)" = 'Bound False APIExportNotFound' ] && break; sleep 0.1; done
+  assert_equal "$(cond edge APIExportValid)" 'Bound False APIExportNotFound'
+  assert_equal "$(cond edge InitialBindingCompleted)" 'Bound True '
+}

@@ -27,8 +27,9 @@ setup() { setup_tmp; }
 teardown() { teardown_tmp; }
 
 syncer() { kubectl --kubeconfig "$BATS_FILE_TMPDIR/syncer.kubeconfig" "$@"; }
+# mailbox: demo1's mailbox workspace, a child of root (as v0.14's mailbox controller makes it)
 mailbox() {
-  kubectl_ws root:espw get workspaces -o json | jq -r '.items[] | select(.metadata.annotations["edge.kubestellar.io/sync-target-name"] == "demo1") | .metadata.name'
+  kubectl_ws root get workspaces -o json | jq -r '.items[] | select(.metadata.annotations["edge.kubestellar.io/sync-target-name"] == "demo1") | .metadata.name'
 }
 
 @test "the syncer's token works in its mailbox workspace, addressed by the bare server URL as its kubeconfig does" {
@@ -43,7 +44,8 @@ mailbox() {
   run syncer auth can-i create configmaps -n default
   assert_output yes
   mb=$(mailbox)
-  run --separate-stderr syncer --server "$SANDBOX_URL/clusters/root:espw:$mb" create configmap synced -n default
+  [ -n "$mb" ] || fail "no mailbox workspace for demo1 under root"
+  run --separate-stderr syncer --server "$SANDBOX_URL/clusters/root:$mb" create configmap synced -n default
   assert_success
 }
 

@@ -62,7 +62,7 @@ describe('atomic writes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'atomic-'));
     mkdirSync(join(dir, 'x'));
     writeFileSync(join(dir, 'x', 'keep'), 'old');
-    expect(() => writeFileAtomic(join(dir, 'x'), 'new')).toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(() => writeFileAtomic(join(dir, 'x'), 'new')).toThrow(`cannot write ${join(dir, 'x')}: it is a directory`);
     expect(readFileSync(join(dir, 'x', 'keep'), 'utf8')).toBe('old');
     expect(readdirSync(dir)).toEqual(['x']);
   });
