@@ -23,13 +23,18 @@ setup() {
   cp "$FILE_SB_KC" "$TEST_TMP/kubeconfig"
   export KUBECONFIG="$TEST_TMP/kubeconfig" KUBESTELLAR_LAUNCH_CHECK_MS=300 KUBESTELLAR_STOP_GRACE_MS=2000
   mkdir -p "$TEST_TMP/ctl"
-  for c in "${NAMES[@]}"; do stand_in "$c" 'sleep 1000 & wait'; done
+  # a well-behaved controller: its work ends with it (a hand-started one is stopped alone)
+  for c in "${NAMES[@]}"; do stand_in "$c" 'trap "kill \$! 2>/dev/null; exit 0" TERM; sleep 1000 & wait'; done
   export PATH="$TEST_TMP/ctl:$PATH"
   decoys=()
 }
 teardown() {
   kubestellar stop >/dev/null 2>&1 || true
-  for p in "${decoys[@]}" ${extra:-}; do kill -9 "$p" 2>/dev/null || true; done
+  # a decoy's children go with it (a bash killed alone would orphan its sleep)
+  for p in "${decoys[@]}" ${extra:-}; do
+    pkill -9 -P "$p" 2>/dev/null || true
+    kill -9 "$p" 2>/dev/null || true
+  done
   teardown_tmp
 }
 
