@@ -6,7 +6,7 @@
 # sandbox never gives on cue (409s, 403, silence) come from a TLS proxy in front of it
 # (fixtures/answering-proxy.mjs).
 load helpers
-load inventory-helpers
+load file-sandbox
 
 setup_file() {
   start_file_sandbox

@@ -2,17 +2,17 @@
 # kubestellar init against the sandbox: the end state, idempotency (no mutating request
 # on a re-run, from the sandbox's request log), flag rules, and convergence after kill -9.
 load helpers
-load kubestellar-helpers
+load file-sandbox
 
 setup_file() {
   export NO_COLOR=1
-  ks_start_sandbox "$BATS_FILE_TMPDIR/sb" --kubestellar-controllers
+  start_file_sandbox "$BATS_FILE_TMPDIR/sb"
 }
-teardown_file() { ks_stop_sandbox; }
-setup() { setup_tmp; ks_private_kubeconfig; file_sb_pid="$KS_SB_PID"; }
+teardown_file() { stop_file_sandbox; }
+setup() { setup_tmp; use_sandbox_kubeconfig; file_sb_pid="$SANDBOX_PID"; }
 # a test that started its own sandbox stops it, even when it failed half-way
 teardown() {
-  [ "$KS_SB_PID" = "$file_sb_pid" ] || ks_stop_sandbox
+  [ "$SANDBOX_PID" = "$file_sb_pid" ] || stop_file_sandbox
   teardown_tmp
 }
 
@@ -26,29 +26,29 @@ teardown() {
   assert_line 'Finished populating the espw with kubestellar apiexports'
   assert_line 'Ensuring WMW: root:wmw1'
   assert_line --index $((${#lines[@]} - 1)) 'Current workspace is "root".'
-  ks_assert_initialized
-  [ "$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')" = "$KS_SB_URL/clusters/root" ]
+  assert_initialized
+  [ "$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')" = "$SANDBOX_URL/clusters/root" ]
 }
 
 @test "a second init sends no mutating request and prints no creation" {
   run kubestellar init --local-kcp false
   assert_success
-  mark="$(ks_log_mark)"
+  mark="$(log_mark)"
   run --separate-stderr kubestellar init --local-kcp false
   assert_success
   refute_output --partial 'created'
-  [ -z "$(ks_mutations_since "$mark")" ] || { ks_mutations_since "$mark"; false; }
-  ks_assert_initialized
+  [ -z "$(mutations_since "$mark")" ] || { mutations_since "$mark"; false; }
+  assert_initialized
 }
 
 @test "--ensure-imw and --ensure-wmw take lists, \"\" for none, before or after the subcommand" {
-  mark="$(ks_log_mark)"
+  mark="$(log_mark)"
   run kubestellar --ensure-imw 'root:imw2,root:imw3' init --ensure-wmw '' --local-kcp=false
   assert_success
   refute_output --partial 'Ensuring WMW'
-  kws root:imw2 get apibinding edge.kubestellar.io -o json | jq -e '.spec.reference.export.path == "root:espw"'
-  kws root:imw3 get apibinding edge.kubestellar.io >/dev/null
-  run ks_mutations_since "$mark"
+  kubectl_ws root:imw2 get apibinding edge.kubestellar.io -o json | jq -e '.spec.reference.export.path == "root:espw"'
+  kubectl_ws root:imw3 get apibinding edge.kubestellar.io >/dev/null
+  run mutations_since "$mark"
   refute_output --partial 'wmw'
   run kubestellar init --local-kcp false --ensure-imw '' --ensure-wmw ''
   assert_success
@@ -63,20 +63,20 @@ teardown() {
   assert_success
   [ ! -e "$TEST_TMP/unused-logs" ]
   # the last subcommand word wins: this is an init, and item names are relative to root
-  mark="$(ks_log_mark)"
+  mark="$(log_mark)"
   run --separate-stderr kubestellar stop --ensure-imw imw9,root:imw10 init --local-kcp false --ensure-wmw wmw9
   assert_success
   assert_line 'Finished augmenting root:compute for KubeStellar'
   assert_line 'Ensuring WMW: root:wmw9'
-  kws root:imw9 get apibinding edge.kubestellar.io >/dev/null
-  kws root:imw10 get apibinding edge.kubestellar.io >/dev/null
-  kws root:wmw9 get apibinding bind-espw >/dev/null
+  kubectl_ws root:imw9 get apibinding edge.kubestellar.io >/dev/null
+  kubectl_ws root:imw10 get apibinding edge.kubestellar.io >/dev/null
+  kubectl_ws root:wmw9 get apibinding bind-espw >/dev/null
   # ... and here a stop: no server contact at all
-  mark="$(ks_log_mark)"
+  mark="$(log_mark)"
   run --separate-stderr kubestellar init --ensure-imw imw11 stop --local-kcp false
   assert_success
-  assert_equal "$(ks_log_mark)" "$mark"
-  run kws root get workspace imw11
+  assert_equal "$(log_mark)" "$mark"
+  run kubectl_ws root get workspace imw11
   assert_failure
   # still refused: a bad --local-kcp (also with stop), unknown words and flags, bad names
   run --separate-stderr kubestellar stop --local-kcp maybe
@@ -101,24 +101,24 @@ teardown() {
 
 @test "init on a core the original v0.14 set up adds no schema, export change, role or binding" {
   # a second sandbox for this test (the file's one keeps running for the others)
-  ks_start_sandbox "$TEST_TMP/sb14"
+  start_file_sandbox "$TEST_TMP/sb14"
 
-  ks_private_kubeconfig
+  use_sandbox_kubeconfig
   # root:compute and root:espw as v0.14's init leaves them (fixture written from the fact sheet)
-  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" compute | kws root:compute apply -f - >/dev/null
-  printf 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata: {name: espw}\n' | kws root create -f - >/dev/null
+  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" compute | kubectl_ws root:compute apply -f - >/dev/null
+  printf 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata: {name: espw}\n' | kubectl_ws root create -f - >/dev/null
   wait_workspace_ready root espw
-  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" espw | kws root:espw apply -f - >/dev/null
-  before="$(kws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)"
-  mark="$(ks_log_mark)"
+  node "$REPO_ROOT/test/bats/fixtures/v014-core.mjs" espw | kubectl_ws root:espw apply -f - >/dev/null
+  before="$(kubectl_ws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)"
+  mark="$(log_mark)"
   run --separate-stderr kubestellar init --local-kcp false --ensure-imw '' --ensure-wmw '' --timeout 60s
   assert_success
-  assert_equal "$(ks_mutations_since "$mark")" ""
-  assert_equal "$(kws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)" "$before"
+  assert_equal "$(mutations_since "$mark")" ""
+  assert_equal "$(kubectl_ws root:compute get apiresourceschemas,clusterroles,clusterrolebindings -o name | sort)" "$before"
   # and the IMW/WMW steps then work against the original's exports
   run --separate-stderr kubestellar init --local-kcp false --timeout 60s
   assert_success
-  assert_equal "$(kws root:compute get apiresourceschemas -o name | sort)" "$(echo "$before" | grep apiresourceschema)"
+  assert_equal "$(kubectl_ws root:compute get apiresourceschemas -o name | sort)" "$(echo "$before" | grep apiresourceschema)"
 }
 
 @test "--local-kcp true (the default) needs a local kcp process" {
@@ -144,29 +144,29 @@ teardown() {
 }
 
 @test "kill -9 during init at several points, then a re-run converges to the same end state" {
-  ks_stop_sandbox
+  stop_file_sandbox
   # 25 ms per request: init takes long enough that each kill point is reached mid-run
-  ks_start_sandbox "$TEST_TMP/sb2" --kubestellar-controllers --fault-latency 25
-  ks_private_kubeconfig
+  start_file_sandbox "$TEST_TMP/sb2" --fault-latency 25
+  use_sandbox_kubeconfig
   # kill points are counted in requests the server has seen from that run, not in time,
   # so that a slow machine still kills init half-way
   hits=0
   for k in 2 6 12 18 24; do
-    start="$(ks_log_mark)"
+    start="$(log_mark)"
     kubestellar init --local-kcp false >/dev/null 2>&1 3>&- &
     pid=$!
-    for i in $(seq 1000); do [ $(($(ks_log_mark) - start)) -ge "$k" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    for i in $(seq 1000); do [ $(($(log_mark) - start)) -ge "$k" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
     kill -9 "$pid" 2>/dev/null && hits=$((hits + 1))
     wait "$pid" 2>/dev/null || true
-    echo "kill point $k: $(($(ks_log_mark) - start)) requests" >&2
+    echo "kill point $k: $(($(log_mark) - start)) requests" >&2
   done
   [ "$hits" -eq 5 ] || { echo "only $hits of 5 kills landed before init finished" >&2; false; }
   run kubestellar init --local-kcp false --timeout 60s
   assert_success
-  ks_assert_initialized
-  mark="$(ks_log_mark)"
+  assert_initialized
+  mark="$(log_mark)"
   run kubestellar init --local-kcp false
   assert_success
-  [ -z "$(ks_mutations_since "$mark")" ]
-  ks_stop_sandbox
+  [ -z "$(mutations_since "$mark")" ]
+  stop_file_sandbox
 }

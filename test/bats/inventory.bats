@@ -2,7 +2,7 @@
 # kubectl kubestellar ensure location / remove location, through kubectl's plugin
 # mechanism, against one sandbox; results checked with plain kubectl and jq.
 load helpers
-load inventory-helpers
+load file-sandbox
 
 setup_file() {
   start_file_sandbox

@@ -3,7 +3,7 @@
 # made by its mailbox controller emulation (for a SyncTarget), others created directly
 # as children of root, where the v0.14 mailbox controller puts them.
 load helpers
-load inventory-helpers
+load file-sandbox
 
 LSO=kubestellar-list-syncing-objects
 

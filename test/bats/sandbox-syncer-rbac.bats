@@ -3,7 +3,7 @@
 # its token does what the syncer does in its mailbox workspace (on the bare server
 # URL, as the syncer's kubeconfig has it) and nothing anywhere else.
 load helpers
-load inventory-helpers
+load file-sandbox
 
 setup_file() {
   start_file_sandbox

@@ -3,17 +3,17 @@
 # launched detached with logs, restarted by start, stopped by stop, and a decoy with a
 # controller's name in its arguments (or its pid in a forged pid file) left alone.
 load helpers
-load kubestellar-helpers
+load file-sandbox
 
 setup_file() {
   export NO_COLOR=1
-  ks_start_sandbox "$BATS_FILE_TMPDIR/sb" --kubestellar-controllers
+  start_file_sandbox "$BATS_FILE_TMPDIR/sb"
 }
-teardown_file() { ks_stop_sandbox; }
+teardown_file() { stop_file_sandbox; }
 
 setup() {
   setup_tmp
-  ks_private_kubeconfig
+  use_sandbox_kubeconfig
   export KUBESTELLAR_LAUNCH_CHECK_MS=300 KUBESTELLAR_STOP_GRACE_MS=2000
   mkdir -p "$TEST_TMP/ctl"
   for c in mailbox-controller kubestellar-where-resolver placement-translator; do
@@ -51,7 +51,7 @@ session_members() { ps -e -o sid=,pid=,stat= | awk -v s="$1" '$1 == s && $3 !~ /
   done
   grep -q 'mailbox-controller started: -v=2' "$TEST_TMP/logs/mailbox-controller-log.txt"
   grep -q 'placement-translator started: --allclusters-context system:admin -v=2' "$TEST_TMP/logs/placement-translator-log.txt"
-  ks_assert_initialized
+  assert_initialized
 }
 
 @test "start again restarts them (logs appended); stop leaves no process; a decoy survives" {

@@ -3,7 +3,7 @@
 # mailbox controller (v0.14: mailbox workspaces are children of root); the manifest is
 # checked with the real kubectl.
 load helpers
-load inventory-helpers
+load file-sandbox
 
 setup_file() {
   start_file_sandbox

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # kubectl kubestellar ensure wmw / remove wmw through kubectl's plugin mechanism.
 load helpers
-load inventory-helpers
+load file-sandbox
 
 KUBE='["bind-apiregistration.k8s.io","bind-apps","bind-autoscaling","bind-batch","bind-cluster-core.k8s.io","bind-cluster-networking.k8s.io","bind-cluster-storage.k8s.io","bind-core.k8s.io","bind-discovery.k8s.io","bind-flowcontrol.apiserver.k8s.io","bind-kubernetes","bind-networking.k8s.io","bind-node.k8s.io","bind-policy","bind-scheduling.k8s.io","bind-storage.k8s.io"]'
 
