@@ -18,7 +18,7 @@ import { createHandler } from './server.ts';
 import { CLUSTER_ADMIN, newAuthState, type AuthState } from './auth.ts';
 import { RequestLog } from './faults.ts';
 import { grKey } from './resources.ts';
-import { clone, nowIso, randomSuffix, type KObj } from './util.ts';
+import { clone, closeServer, nowIso, randomSuffix, type KObj } from './util.ts';
 import { ensurePki } from './index.ts';
 import { hostingTypes, HOSTING_VERSION } from './hosting-types.ts';
 import { startPassthrough } from './hosting-passthrough.ts';
@@ -143,10 +143,7 @@ export async function startHostingCluster(opts: HostingOptions = {}): Promise<Ho
         await cluster.stop();
         await ingress.close();
         handler.closeWatches();
-        await new Promise<void>((res) => {
-          server.close(() => res());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
         store.close();
         requestLog?.close();
       })();

@@ -15,7 +15,7 @@ import { createHandler } from './server.ts';
 import { newAuthState, type AuthState } from './auth.ts';
 import { RequestLog, type FaultOptions } from './faults.ts';
 import { seedRoot } from './seed.ts';
-import { clone, type KObj } from './util.ts';
+import { clone, closeServer, type KObj } from './util.ts';
 
 export interface SandboxOptions {
   /** default `.kcp` */
@@ -204,10 +204,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       stopped ??= (async () => {
         controllers.stop();
         handler.closeWatches();
-        await new Promise<void>((res) => {
-          server.close(() => res());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
         store.close();
         requestLog?.close();
       })();

@@ -120,3 +120,11 @@ export function humanAge(fromIso: string | undefined, now = Date.now()): string 
   if (days < 365 * 2) return `${days}d`;
   return `${Math.floor(days / 365)}y`;
 }
+
+/** Stops accepting connections, ends the open ones, and resolves once the server is closed. */
+export function closeServer(server: { close(cb: () => void): unknown; closeAllConnections(): void }): Promise<void> {
+  return new Promise<void>((res) => {
+    server.close(() => res());
+    server.closeAllConnections();
+  });
+}

@@ -3,14 +3,7 @@
 # sandbox (one per file, initialised once), with private kubeconfig copies per test.
 load lib/reliability
 
-setup_file() {
-  export NO_COLOR=1
-  local dir="$BATS_FILE_TMPDIR/sb"
-  mkdir -p "$dir"
-  rel_sandbox "$dir" || return 1
-  (cd "$dir" && kubestellar init --local-kcp false --ensure-wmw '' >/dev/null 2>&1) || { stop_sandbox; return 1; }
-  export FILE_SB_PID="$SANDBOX_PID" FILE_SB_URL="$SANDBOX_URL" FILE_SB_KC="$SANDBOX_DIR/admin.kubeconfig" FILE_SB_LOG="$dir/requests.jsonl"
-}
+setup_file() { rel_file_sandbox; }
 teardown_file() { SANDBOX_PID="$FILE_SB_PID" stop_sandbox; }
 
 setup() {

@@ -8,14 +8,7 @@ load lib/reliability
 
 NAMES=(mailbox-controller kubestellar-where-resolver placement-translator)
 
-setup_file() {
-  export NO_COLOR=1
-  local dir="$BATS_FILE_TMPDIR/sb"
-  mkdir -p "$dir"
-  rel_sandbox "$dir" || return 1
-  (cd "$dir" && kubestellar init --local-kcp false --ensure-wmw '' >/dev/null 2>&1) || { stop_sandbox; return 1; }
-  export FILE_SB_PID="$SANDBOX_PID" FILE_SB_KC="$SANDBOX_DIR/admin.kubeconfig"
-}
+setup_file() { rel_file_sandbox; }
 teardown_file() { SANDBOX_PID="$FILE_SB_PID" stop_sandbox; }
 
 setup() {

@@ -16,6 +16,17 @@ rel_sandbox() {
   export KUBECONFIG="$dir/kubeconfig"
 }
 
+# rel_file_sandbox: in setup_file, one sandbox for the file, set up by `kubestellar init`
+# (no WMW); exports FILE_SB_PID FILE_SB_URL FILE_SB_KC FILE_SB_LOG.
+rel_file_sandbox() {
+  export NO_COLOR=1
+  local dir="$BATS_FILE_TMPDIR/sb"
+  mkdir -p "$dir"
+  rel_sandbox "$dir" || return 1
+  (cd "$dir" && kubestellar init --local-kcp false --ensure-wmw '' >/dev/null 2>&1) || { stop_sandbox; return 1; }
+  export FILE_SB_PID="$SANDBOX_PID" FILE_SB_URL="$SANDBOX_URL" FILE_SB_KC="$SANDBOX_DIR/admin.kubeconfig" FILE_SB_LOG="$dir/requests.jsonl"
+}
+
 # rel_walk DIR: init, ensure location, ensure wmw, prep-for-syncer, each once, in DIR.
 # Each must succeed on its first try; the failing step is named.
 rel_walk() {
