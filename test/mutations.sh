@@ -20,10 +20,10 @@ ids=() files=() finds=() repls=() runners=() tfiles=() filters=()
 mutation() { ids+=("$1"); files+=("$2"); finds+=("$3"); repls+=("$4"); runners+=("$5"); tfiles+=("$6"); filters+=("$7"); }
 
 mutation stop-group lib/kubestellar/controllers.ts \
-  'const leadsGroup = st.pgid === rec.pid && st.sid === rec.pid;' 'const leadsGroup = false;' \
+  '  return [...found];' '  return [rec.pid];' \
   bats test/bats/startstop.bats 'children that outlive it'
 mutation stop-group-unit lib/kubestellar/controllers.ts \
-  'const leadsGroup = st.pgid === rec.pid && st.sid === rec.pid;' 'const leadsGroup = false;' \
+  '  return [...found];' '  return [rec.pid];' \
   vitest test/unit/controllers.test.ts 'children that outlive their parent'
 mutation pid-reuse lib/kubestellar/controllers.ts \
   "  if (st.startTime !== rec.startTime) return 'gone';\n" '' \
@@ -45,7 +45,8 @@ mutation trace lib/kcp/client.ts \
   '        void (`${opts.method} ${this.url(opts.path, opts.query).href} -> ${res.status}' \
   bats test/bats/cli.bats '-X traces'
 mutation delete-dry-run lib/kcp/client.ts \
-  "        query: { dryRun: opts.dryRun ? 'All' : undefined }," '        query: {},' \
+  "        method: 'DELETE',\n        path: ApiClient.path(type, { namespace: this.ns(type, opts.namespace), name }),\n        query: { dryRun: opts.dryRun ? 'All' : undefined }," \
+  "        method: 'DELETE',\n        path: ApiClient.path(type, { namespace: this.ns(type, opts.namespace), name }),\n        query: {}," \
   bats test/bats/cli.bats 'remove wmw --dry-run'
 mutation kubeconfig-owner lib/kcp/kubeconfig.ts \
   'let idx = states.findIndex((s) => namedList(s.raw, section).some((e) => e.name === name));' 'let idx = states.length - 1;' \
