@@ -53,8 +53,10 @@ archives_fetched() { bs_requests_since "$1" | awk '$3 == 200 {print $2}' | grep 
   [[ "$stderr" == *"Launching KubeStellar ..."* ]]
 
   # the original's layout, and nothing left over from downloading
-  [ -x "$INST/kcp/bin/kcp" ] && [ "$(readlink "$INST/kcp/bin/kubectl-ws")" = kubectl-workspace ]
-  [ -x "$INST/kubestellar/bin/placement-translator" ] && [ -f "$INST/kubestellar/core-helm-chart/Chart.yaml" ]
+  [ -x "$INST/kcp/bin/kcp" ]
+  [ "$(readlink "$INST/kcp/bin/kubectl-ws")" = kubectl-workspace ]
+  [ -x "$INST/kubestellar/bin/placement-translator" ]
+  [ -f "$INST/kubestellar/core-helm-chart/Chart.yaml" ]
   [ -x "$INST/kubestellar-zx/bin/kubectl-kubestellar-ensure-location" ]
   run find "$INST" -name '*.partial' -o -name '.staging-*'
   assert_output ''

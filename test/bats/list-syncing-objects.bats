@@ -282,7 +282,8 @@ hello: world
   assert_equal "${#lines[@]}" 5
   # the outage is mentioned on stderr, not once per mailbox and retry
   run grep -c '; retrying$' "$TEST_TMP/watch.err"
-  [ "$output" -ge 1 ] && [ "$output" -le 3 ]
+  [ "$output" -ge 1 ]
+  [ "$output" -le 3 ]
   kill "$WATCH_PID"
   wait "$WATCH_PID" || true
   WATCH_PID=
