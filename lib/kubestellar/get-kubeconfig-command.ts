@@ -33,12 +33,15 @@ kcp and kubestellar init have finished) and Secret kubestellar holds ${v.key}.`,
       const outs = flags.o ?? [];
       if (outs.length === 0 || outs.some((o) => o === '')) throw new UsageError('must be given a non-empty -o');
       if (outs.length > 1) throw new UsageError(`-o must appear exactly once, not ${outs.length} times`);
-      const [{ parseDuration }, { connect }, { waitForCore, DEFAULT_WAIT_MS }, { writeKubeconfigOut }] = await Promise.all([
+      const [{ parseDuration }, { connect }, { waitForCore, DEFAULT_WAIT_MS }, { writeKubeconfigOut }, { checkWritableFile }] = await Promise.all([
         import('../cli/args.ts'),
         import('../kcp/client.ts'),
         import('./core-pod.ts'),
         import('./kubeconfig-out.ts'),
+        import('../util/preflight.ts'),
       ]);
+      // a file that cannot be written is said now, not after waiting for the core
+      if (outs[0] !== '-') checkWritableFile(outs[0], '-o');
       const timeoutMs = flags.timeout === undefined ? DEFAULT_WAIT_MS : parseDuration(flags.timeout, '--timeout');
       const namespace = kube.namespace ?? 'kubestellar';
       const client = await connect({ ...kube, namespace });

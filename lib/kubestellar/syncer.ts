@@ -318,7 +318,7 @@ export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions
     syncerId: id,
     syncTargetName: opts.syncTarget,
     syncTargetUid: uid,
-    serverUrl: `${u.protocol}//${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${port}`,
+    serverUrl: `${u.protocol}//${u.hostname}:${port}`, // URL.hostname keeps an IPv6 address's brackets
     caData: opts.caData,
     token,
     image: opts.image,
