@@ -221,4 +221,3 @@ export function admitKcpObject(core: Core, cluster: string, gr: string, o: KObj,
   }
 }
 
-export { PATH_ANNOTATION };

@@ -472,7 +472,6 @@ export class Controllers {
             // no type, as the real controller: kcp gives root's default child type
             spec: {},
           },
-          { addressedByName: true },
         );
       });
     }

@@ -55,8 +55,6 @@ export const PATH_ANNOTATION = 'kcp.io/path';
 export interface WriteOptions {
   dryRun?: boolean;
   subresource?: string;
-  /** how the request addressed the cluster: by path or by logical cluster name */
-  addressedByName?: boolean;
   /** who asks (admission's owner annotation and permission checks); none = the sandbox's own controllers */
   user?: User;
   /** the field manager of the write (managedFields); none = the sandbox's own controllers */
@@ -273,20 +271,6 @@ export class Core {
     if (opts.fieldManager) recordCreate(o, requested, opts.fieldManager, gvString(type), opts.apply ? 'Apply' : 'Update');
     if (opts.dryRun) return o;
     return clone(this.store.put(cluster, gr, o, 'ADDED'));
-  }
-
-  /** The type a Workspace created with no type in `cluster` gets: the defaultChildWorkspaceType of `cluster`'s own type. */
-  private defaultChildType(cluster: string): { name: string; path: string } {
-    let own: { name?: string; path?: string } | undefined = cluster === 'root' ? { name: 'root', path: 'root' } : undefined;
-    const path = this.pathOf(cluster);
-    const cut = path?.lastIndexOf(':') ?? -1;
-    if (!own && path && cut > 0) {
-      const parent = this.resolveCluster(path.slice(0, cut))?.cluster;
-      own = parent ? this.store.get(parent, GR.workspaces, undefined, path.slice(cut + 1))?.spec?.type : undefined;
-    }
-    const typeCluster = own ? this.resolveCluster(own.path ?? 'root')?.cluster : undefined;
-    const d = typeCluster ? this.store.get(typeCluster, GR.workspacetypes, undefined, own!.name ?? '')?.spec?.defaultChildWorkspaceType : undefined;
-    return d?.name ? { name: d.name, path: d.path ?? 'root' } : { name: 'universal', path: 'root' };
   }
 
   /** Type-specific defaulting and validation on create (old undefined) and update. */

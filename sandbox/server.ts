@@ -291,7 +291,7 @@ export function createHandler(opts: HandlerOptions) {
     if (rr.name === undefined) {
       if (method === 'POST') {
         const body = await parseBody(req, await readBody(req));
-        const created = core.create(target.cluster, rr.type, ns, body, { dryRun, addressedByName: target.byName, user, fieldManager, ...w });
+        const created = core.create(target.cluster, rr.type, ns, body, { dryRun, user, fieldManager, ...w });
         return sendJson(res, dryRun ? 200 : 201, created, warned());
       }
       if (method === 'DELETE') {
@@ -343,7 +343,6 @@ export function createHandler(opts: HandlerOptions) {
         const o = core.patch(target.cluster, rr.type, ns, name, ct, ct.startsWith('application/apply-patch') ? { ...(body as KObj), metadata: { ...((body as KObj)?.metadata ?? {}), name } } : body, {
           dryRun,
           subresource: rr.subresource,
-          addressedByName: target.byName,
           user,
           fieldManager,
           force,

@@ -44,7 +44,7 @@ function columnsFor(t: ResourceType): Col[] {
   const count = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
   switch (k) {
     case '/namespaces':
-      return [nameCol, { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => o.metadata.labels?.['tenancy.kcp.io/phase'] ?? '' }, ageCol];
+      return [nameCol, { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => o.status?.phase ?? '' }, ageCol];
     case '/configmaps':
       return [nameCol, { name: 'Data', type: 'string', description: 'Data contains the configuration data.', cell: (o) => count(o.data) + count(o.binaryData) }, ageCol];
     case '/secrets':

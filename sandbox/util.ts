@@ -70,7 +70,6 @@ export const badRequest = (message: string) => new StatusError(400, 'BadRequest'
 export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') =>
   new StatusError(405, 'MethodNotAllowed', message);
 export const unauthorized = () => new StatusError(401, 'Unauthorized', 'Unauthorized');
-export const forbidden = (message: string) => new StatusError(403, 'Forbidden', message);
 export const gone = (message: string) => new StatusError(410, 'Expired', message);
 /** An admission plugin's refusal: `<resource>.<group> "<name>" is forbidden: <text>`. */
 export const admissionForbidden = (gr: GR, name: string, text: string) =>
