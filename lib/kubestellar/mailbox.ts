@@ -10,6 +10,13 @@ import type { WorkspaceSession } from '../kcp/session.ts';
 export const MAILBOX_ANNOTATION = 'edge.kubestellar.io/sync-target-name';
 /** The binding the mailbox controller makes in each mailbox workspace. */
 export const EDGE_BINDING = 'bind-edge';
+export const MAILBOX_SEPARATOR = '-mb-';
+
+/** The mailbox workspace's name for a SyncTarget: `<its logical cluster>-mb-<its UID>`. */
+export const mailboxName = (cluster: string, syncTargetUid: string): string => `${cluster}${MAILBOX_SEPARATOR}${syncTargetUid}`;
+
+/** Whether a workspace name has the mailbox form (exactly one separator, as v0.14 tells them). */
+export const isMailboxName = (name: string): boolean => name.split(MAILBOX_SEPARATOR).length === 2;
 
 /** Calls `what` (50 ms rising to 1 s apart) until it yields a value or `timeoutMs` has passed; one call when 0. */
 export async function poll<T>(what: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {

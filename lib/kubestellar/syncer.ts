@@ -8,15 +8,15 @@ import type { ApiClient } from '../kcp/client.ts';
 import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, type KubeObject, type ResourceType } from '../kcp/resources.ts';
 import type { Print, WorkspaceSession } from '../kcp/session.ts';
 import { EDGE_EXPORT } from './location.ts';
-import { findMailbox, poll, waitEdgeBinding, MAILBOX_ANNOTATION } from './mailbox.ts';
+import { findMailbox, mailboxName, poll, waitEdgeBinding, MAILBOX_ANNOTATION } from './mailbox.ts';
 
-export { MAILBOX_ANNOTATION };
 export { defaultSyncerImage } from './syncer-image.ts';
 
 export const EDGESYNCCONFIGS: ResourceType = { group: 'edge.kubestellar.io', version: 'v2alpha1', resource: 'edgesyncconfigs', kind: 'EdgeSyncConfig', namespaced: false };
 const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
-const KCP_NAMESPACE = 'default';
+/** where the syncer's ServiceAccount and token live in the mailbox workspace */
+export const KCP_NAMESPACE = 'default';
 
 /** `kubestellar-syncer-<name>-<first 8 base-36 digits of SHA-224(uid)>`, stable per SyncTarget. */
 export function syncerId(name: string, uid: string): string {
@@ -279,7 +279,7 @@ export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions
   const cluster = st.metadata.annotations?.['kcp.io/cluster'];
   const uid = st.metadata.uid;
   if (!cluster || !uid) throw new CommandError(`SyncTarget ${JSON.stringify(opts.syncTarget)} in ${JSON.stringify(imwPath)} has no kcp.io/cluster annotation or uid`);
-  const mbName = `${cluster}-mb-${uid}`;
+  const mbName = mailboxName(cluster, uid);
 
   await session.enter(opts.espw, opts.printWs);
   const espwPath = session.path;

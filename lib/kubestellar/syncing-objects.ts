@@ -9,12 +9,11 @@ import { ApiError, UsageError, isApiError } from '../cli/errors.ts';
 import { WORKSPACES, type KubeObject, type ResourceType, type Workspace } from '../kcp/resources.ts';
 import { Limiter, ListWatch, listOnce, listPages, PAGE_SIZE, type Action } from './list-watch.ts';
 import { formatObject, type ObjectFormat } from './object-output.ts';
-
-export const MAILBOX_SEPARATOR = '-mb-';
+import { isMailboxName } from './mailbox.ts';
 
 /** The logical cluster of a mailbox workspace ready to be read, or undefined for any other Workspace. */
 export function mailboxCluster(ws: Workspace): string | undefined {
-  if (ws.metadata.name.split(MAILBOX_SEPARATOR).length !== 2) return undefined;
+  if (!isMailboxName(ws.metadata.name)) return undefined;
   if (ws.status?.phase !== 'Ready') return undefined;
   return ws.spec?.cluster || undefined;
 }

@@ -4,8 +4,9 @@
 import { ApiClient } from '../../kcp/client.ts';
 import { APIBINDINGS, CLUSTERROLEBINDINGS, CLUSTERROLES, LOCATIONS, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, WORKSPACES, type KubeObject, type ResourceType, type Workspace } from '../../kcp/resources.ts';
 import { ESPW_PATH } from '../init.ts';
-import { EDGE_EXPORT, EDGE_GROUP, EDGE_VERSION, EdgeSyncConfigKind, SyncerConfigKind, type Location, type SyncTarget } from '../kinds.ts';
-import { MAILBOX_ANNOTATION, syncerId } from '../syncer.ts';
+import { EDGE_EXPORT, EDGE_GROUP, EDGE_VERSION, SyncerConfigKind, type Location, type SyncTarget } from '../kinds.ts';
+import { EDGESYNCCONFIGS, KCP_NAMESPACE, syncerId } from '../syncer.ts';
+import { EDGE_BINDING, MAILBOX_ANNOTATION, mailboxName } from '../mailbox.ts';
 import { fail, type Check, type Runner } from './runner.ts';
 import type { EspwChecks } from './espw.ts';
 import type { ServerChecks } from './server.ts';
@@ -13,12 +14,8 @@ import type { Imw } from './workspaces.ts';
 import { bindingProblem, kubectlIn, type Binding } from './util.ts';
 
 const S = 5;
-const MAILBOX_BINDING = 'bind-edge';
-/** where prep-for-syncer puts the syncer's ServiceAccount and token in the mailbox workspace */
-const SYNCER_NAMESPACE = 'default';
-const edgeType = (k: { kind: string; plural: string }): ResourceType => ({ group: EDGE_GROUP, version: EDGE_VERSION, resource: k.plural, kind: k.kind, namespaced: false });
-const EDGESYNCCONFIGS = edgeType(EdgeSyncConfigKind);
-const SYNCERCONFIGS = edgeType(SyncerConfigKind);
+const SYNCER_NAMESPACE = KCP_NAMESPACE;
+const SYNCERCONFIGS: ResourceType = { group: EDGE_GROUP, version: EDGE_VERSION, resource: SyncerConfigKind.plural, kind: SyncerConfigKind.kind, namespaced: false };
 
 export interface Mailbox {
   path: string;
@@ -141,7 +138,7 @@ export function mailboxChecks(runner: Runner, server: ServerChecks, espw: EspwCh
         run: async () => {
           const cluster = st.metadata.annotations?.['kcp.io/cluster'];
           if (!cluster || !st.metadata.uid) return fail(`SyncTarget ${name} has no kcp.io/cluster annotation or uid`, `kubectl kubestellar ensure location --imw ${imw.path} ${name} ...`);
-          const mbName = `${cluster}-mb-${st.metadata.uid}`;
+          const mbName = mailboxName(cluster, st.metadata.uid);
           const underRoot = cred.children.find((w) => w.metadata.name === mbName);
           const underEspw = underRoot ? undefined : (await childrenOfEspw(root)).find((w) => w.metadata.name === mbName);
           const ws = underRoot ?? underEspw;
@@ -152,10 +149,10 @@ export function mailboxChecks(runner: Runner, server: ServerChecks, espw: EspwCh
           const annotated = ws.metadata.annotations?.[MAILBOX_ANNOTATION];
           if (annotated !== undefined && annotated !== name) return fail(`mailbox workspace ${path} is annotated for SyncTarget ${annotated}, not ${name}`, `${kubectlIn(root, path.slice(0, path.lastIndexOf(':')))} delete workspace ${mbName}   # the mailbox-controller makes it again`);
           const client = root.forWorkspace(path);
-          const b = await client.find<Binding>(APIBINDINGS, MAILBOX_BINDING);
-          const problem = bindingProblem(b, MAILBOX_BINDING, ESPW_PATH, EDGE_EXPORT);
+          const b = await client.find<Binding>(APIBINDINGS, EDGE_BINDING);
+          const problem = bindingProblem(b, EDGE_BINDING, ESPW_PATH, EDGE_EXPORT);
           if (problem) return fail(`${path}: ${problem}`, 'kubestellar start   # the mailbox-controller binds the edge API there');
-          return { detail: `${path}, ${where}, Ready, ${MAILBOX_BINDING} Bound`, value: { path, client } };
+          return { detail: `${path}, ${where}, Ready, ${EDGE_BINDING} Bound`, value: { path, client } };
         },
       });
 

@@ -6,6 +6,7 @@ import { APIBINDINGS, WORKSPACES, type Workspace } from '../../kcp/resources.ts'
 import { COMPUTE_PATH, ESPW_PATH } from '../init.ts';
 import { EDGE_EXPORT } from '../kinds.ts';
 import { ESPW_BINDING, KUBE_EXPORTS } from '../wmw.ts';
+import { isMailboxName } from '../mailbox.ts';
 import { fail, type Check, type Runner } from './runner.ts';
 import type { EspwChecks } from './espw.ts';
 import type { ServerChecks } from './server.ts';
@@ -21,7 +22,7 @@ const S = 3;
 /** The IMWs and WMWs under root, told apart by their APIBindings. */
 async function discover(root: ApiClient, children: Workspace[]): Promise<{ imws: string[]; wmws: string[] }> {
   const skip = new Set([lastSegment(ESPW_PATH), lastSegment(COMPUTE_PATH)]);
-  const candidates = children.filter((w) => !skip.has(w.metadata.name) && !w.metadata.name.includes('-mb-') && w.status?.phase === 'Ready');
+  const candidates = children.filter((w) => !skip.has(w.metadata.name) && !isMailboxName(w.metadata.name) && w.status?.phase === 'Ready');
   const kinds = await Promise.all(
     candidates.map(async (w) => {
       const path = `root:${w.metadata.name}`;
