@@ -1,7 +1,7 @@
 // SyncTarget/Location pairs in an inventory management workspace (IMW), as
 // `kubectl kubestellar ensure|remove location` make and unmake them. Reads first, then
 // only the writes that are needed, so a re-run sends GETs alone.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { poll } from '../util/poll.ts';
 import { ApiError, CommandError } from '../cli/errors.ts';
 import type { ApiClient } from '../kcp/client.ts';
 import { APIBINDINGS, APIEXPORTS, LOCATIONS, SYNCTARGETS, displayName, type KubeObject } from '../kcp/resources.ts';
@@ -57,15 +57,12 @@ export function appliedApiBinding(name: string, exportPath: string, exportName: 
 
 /** Polls an APIBinding until it is Bound. */
 export async function waitBound(client: ApiClient, name: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
-    const b = await client.find<ApiBinding>(APIBINDINGS, name);
-    if (b?.status?.phase === 'Bound') return;
-    if (Date.now() > deadline) {
-      throw new ApiError('Timeout', `APIBinding ${JSON.stringify(name)} in ${JSON.stringify(client.workspace)} is not Bound after ${Math.round(timeoutMs / 1000)} s (phase ${b?.status?.phase ?? 'unknown'})`);
-    }
-    await sleep(delay);
-  }
+  let phase: string | undefined;
+  const bound = await poll(async () => {
+    phase = (await client.find<ApiBinding>(APIBINDINGS, name))?.status?.phase;
+    return phase === 'Bound' ? true : undefined;
+  }, timeoutMs);
+  if (!bound) throw new ApiError('Timeout', `APIBinding ${JSON.stringify(name)} in ${JSON.stringify(client.workspace)} is not Bound after ${Math.round(timeoutMs / 1000)} s (phase ${phase ?? 'unknown'})`);
 }
 
 /** Ensures the IMW's binding to the edge API; true when the edge types are served (or will be). */

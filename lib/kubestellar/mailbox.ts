@@ -1,10 +1,10 @@
 // Mailbox workspaces: `<logical cluster of the SyncTarget's workspace>-mb-<SyncTarget UID>`,
 // made by KubeStellar's mailbox controller. v0.14 makes them children of root; older
 // cores made them children of the ESPW, so both places are looked at, root first.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { poll } from '../util/poll.ts';
 import type { ApiClient } from '../kcp/client.ts';
 import { isApiError } from '../cli/errors.ts';
-import { APIBINDINGS, WORKSPACES, type KubeObject, type Workspace } from '../kcp/resources.ts';
+import { WORKSPACES, type Workspace } from '../kcp/resources.ts';
 import type { WorkspaceSession } from '../kcp/session.ts';
 
 export const MAILBOX_ANNOTATION = 'edge.kubestellar.io/sync-target-name';
@@ -17,18 +17,6 @@ export const mailboxName = (cluster: string, syncTargetUid: string): string => `
 
 /** Whether a workspace name has the mailbox form (exactly one separator, as v0.14 tells them). */
 export const isMailboxName = (name: string): boolean => name.split(MAILBOX_SEPARATOR).length === 2;
-
-/** Calls `what` (50 ms rising to 1 s apart) until it yields a value or `timeoutMs` has passed; one call when 0. */
-export async function poll<T>(what: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const v = await what();
-    if (v !== undefined) return v;
-    const left = deadline - Date.now();
-    if (left <= 0) return undefined;
-    await sleep(Math.min(delay, left));
-  }
-}
 
 export interface FoundMailbox {
   path: string;
@@ -52,13 +40,4 @@ export async function findMailbox(session: WorkspaceSession, name: string, espwP
     const i = found.findIndex((ws) => ws?.status?.phase === 'Ready');
     return i < 0 ? undefined : { path: `${parents[i]}:${name}`, workspace: found[i]! };
   }, timeoutMs);
-}
-
-/** Waits until the mailbox workspace's `bind-edge` APIBinding is Bound. */
-export async function waitEdgeBinding(mailbox: ApiClient, timeoutMs: number): Promise<boolean> {
-  const bound = await poll(async () => {
-    const b = await mailbox.find<KubeObject & { status?: { phase?: string } }>(APIBINDINGS, EDGE_BINDING);
-    return b?.status?.phase === 'Bound' ? true : undefined;
-  }, timeoutMs);
-  return bound === true;
 }

@@ -7,8 +7,9 @@ import { ApiError, CommandError, isApiError } from '../cli/errors.ts';
 import type { ApiClient } from '../kcp/client.ts';
 import { APIEXPORTS, CLUSTERROLEBINDINGS, CLUSTERROLES, SECRETS, SERVICEACCOUNTS, SYNCTARGETS, type KubeObject, type ResourceType } from '../kcp/resources.ts';
 import type { Print, WorkspaceSession } from '../kcp/session.ts';
-import { EDGE_EXPORT } from './location.ts';
-import { findMailbox, mailboxName, poll, waitEdgeBinding, MAILBOX_ANNOTATION } from './mailbox.ts';
+import { EDGE_EXPORT, waitBound } from './location.ts';
+import { EDGE_BINDING, findMailbox, mailboxName, MAILBOX_ANNOTATION } from './mailbox.ts';
+import { poll } from '../util/poll.ts';
 
 export { defaultSyncerImage } from './syncer-image.ts';
 
@@ -304,9 +305,10 @@ export async function prepareSyncer(session: WorkspaceSession, opts: PrepOptions
   await session.enter(found.path === `root:${mbName}` ? mbName : found.path, opts.printWs);
   const mailboxPath = session.path;
   // The EdgeSyncConfig kind reaches the mailbox through the controller's bind-edge binding.
-  if (!(await waitEdgeBinding(session.client, dry ? 0 : Math.max(deadline - Date.now(), 5_000)))) {
-    throw new CommandError(`the mailbox workspace ${JSON.stringify(mailboxPath)} has no bound APIBinding "bind-edge"; is the mailbox controller running?`, NO_MAILBOX_EXIT);
-  }
+  await waitBound(session.client, EDGE_BINDING, dry ? 0 : Math.max(deadline - Date.now(), 5_000)).catch((err: unknown) => {
+    if (isApiError(err, 'Timeout')) throw new CommandError(`the mailbox workspace ${JSON.stringify(mailboxPath)} has no bound APIBinding "bind-edge"; is the mailbox controller running?`, NO_MAILBOX_EXIT);
+    throw err;
+  });
   const id = syncerId(opts.syncTarget, uid);
   const token = await ensureIdentity(session.client, id, opts.syncTarget, dry, opts.info, opts.tokenTimeoutMs ?? 20_000);
   if (dry || token === undefined) return { syncerId: id, mailboxPath };

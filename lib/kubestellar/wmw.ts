@@ -2,7 +2,7 @@
 // edge API and, with --with-kube true, one `bind-<export>` per Kubernetes API export of
 // root:compute, each made as the original's `kubectl apply` leaves it. Used by
 // `kubectl kubestellar ensure|remove wmw` and `kubestellar init`.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { poll } from '../util/poll.ts';
 import { CommandError, ApiError } from '../cli/errors.ts';
 import { APIBINDINGS, APIEXPORTS, WORKSPACES, displayName, type Workspace } from '../kcp/resources.ts';
 import type { WorkspaceNavigator } from '../kcp/workspace.ts';
@@ -118,9 +118,6 @@ export async function removeWmw(nav: WorkspaceNavigator, name: string, opts: { d
  * kcp keeps workspaces and APIBindings until their finalizers have run.
  */
 async function waitGone(find: () => Promise<unknown>, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 25; await find(); delay = Math.min(delay * 2, 500)) {
-    if (Date.now() > deadline) throw new ApiError('Timeout', `${what} is still being deleted after ${Math.round(timeoutMs / 1000)} s`);
-    await sleep(delay);
-  }
+  const gone = await poll(async () => ((await find()) ? undefined : true), timeoutMs);
+  if (!gone) throw new ApiError('Timeout', `${what} is still being deleted after ${Math.round(timeoutMs / 1000)} s`);
 }
