@@ -12,6 +12,7 @@ import { CommandError, EXIT, describeErrno } from '../cli/errors.ts';
 import { onAbort } from '../cli/command.ts';
 import { readFileIfExists, withFileLock, writeFileAtomic, writeTarget } from '../util/fsutil.ts';
 import type { KubeFlags } from '../cli/args.ts';
+import { loadYaml, type YamlModule } from '../util/yaml.ts';
 
 export interface ClusterEntry {
   server?: string;
@@ -113,12 +114,9 @@ function parseFileSettled(path: string): FileState {
 }
 
 // yaml is loaded on first use, not at start-up.
-let yamlModule: typeof import('yaml') | undefined;
-async function loadYaml(): Promise<void> {
-  if (yamlModule) return;
-  // Bundled, yaml (CommonJS) arrives as the namespace's `default`.
-  const m = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-  yamlModule = typeof m.parse === 'function' ? m : m.default!;
+let yamlModule: YamlModule | undefined;
+async function ensureYaml(): Promise<void> {
+  yamlModule ??= await loadYaml();
 }
 function parseYaml(text: string): unknown {
   if (!yamlModule) throw new Error('internal: yaml not loaded');
@@ -166,7 +164,7 @@ export class Kubeconfig {
 
   /** Loads by client-go's rules; `flags.kubeconfig` wins over $KUBECONFIG over ~/.kube/config. */
   static async load(flags: KubeFlags = {}, opts: { inClusterDir?: string } = {}): Promise<Kubeconfig> {
-    await loadYaml();
+    await ensureYaml();
     let files: string[];
     let explicit = false;
     if (flags.kubeconfig) {

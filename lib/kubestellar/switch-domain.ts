@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { ApiError, CommandError, EXIT, isPermanent } from '../cli/errors.ts';
 import { writeFileAtomic } from '../util/fsutil.ts';
 import { dnsNameProblem } from '../pki/dns-name.ts';
+import { loadYaml, type YamlModule } from '../util/yaml.ts';
 
 export interface SwitchDomainArgs {
   inPath: string;
@@ -98,13 +99,7 @@ export interface RewriteResult {
   clusters: string[];
 }
 
-type YamlModule = typeof import('yaml');
-
-/** The yaml package; bundled by esbuild as CommonJS, its API may sit under `default`. */
-export async function loadYaml(): Promise<YamlModule> {
-  const m = (await import('yaml')) as YamlModule & { default?: YamlModule };
-  return typeof m.parseDocument === 'function' ? m : (m.default as YamlModule);
-}
+export { loadYaml };
 
 /** The rewritten kubeconfig text; throws the documented errors. */
 export function rewriteKubeconfig(yaml: YamlModule, text: string, o: RewriteOptions): RewriteResult {

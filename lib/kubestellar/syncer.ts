@@ -10,6 +10,7 @@ import type { Print, WorkspaceSession } from '../kcp/session.ts';
 import { EDGE_EXPORT, waitBound } from './location.ts';
 import { EDGE_BINDING, findMailbox, mailboxName, MAILBOX_ANNOTATION } from './mailbox.ts';
 import { poll } from '../util/poll.ts';
+import { loadYaml } from '../util/yaml.ts';
 
 export { defaultSyncerImage } from './syncer-image.ts';
 
@@ -130,11 +131,6 @@ export function manifestObjects(input: ManifestInput, kubeconfigText: string): K
   ];
 }
 
-type YamlModule = typeof import('yaml');
-async function loadYaml(): Promise<YamlModule> {
-  const m = (await import('yaml')) as YamlModule & { default?: YamlModule };
-  return typeof m.stringify === 'function' ? m : m.default!;
-}
 
 /** The manifest text: the seven objects as one multi-document YAML stream. */
 export async function renderManifest(input: ManifestInput): Promise<string> {

@@ -32,10 +32,11 @@ export async function runDoctor(opts: DoctorOptions): Promise<CheckResult[]> {
   controllerChecks(runner);
   const pairs = mailboxChecks(runner, server, espw, imws);
   runner.spawn(pairs);
-  wecChecks(runner, opts.wecs ?? [], pairs);
+  const wecClients = wecChecks(runner, opts.wecs ?? [], pairs);
   try {
     return await runner.results();
   } finally {
     (await server.credentials.value)?.root.close();
+    for (const c of wecClients) c.close();
   }
 }

@@ -1,12 +1,10 @@
 // Section 6 (with --wec-kubeconfig FILE --synctarget NAME): the syncer as the workload
 // execution cluster runs it: its namespace, its Deployment Available, and the
 // kubeconfig in its Secret reaching the mailbox workspace with its token.
-import type { KubeFlags } from '../../cli/args.ts';
 import { isApiError } from '../../cli/errors.ts';
-import { ApiClient } from '../../kcp/client.ts';
-import { resolveConnection } from '../../kcp/connection.ts';
-import { Kubeconfig } from '../../kcp/kubeconfig.ts';
+import { ApiClient, connect } from '../../kcp/client.ts';
 import { NAMESPACES, SECRETS, type KubeObject } from '../../kcp/resources.ts';
+import { loadYaml } from '../../util/yaml.ts';
 import { fail, type Runner } from './runner.ts';
 import type { Pair } from './mailbox.ts';
 
@@ -26,12 +24,10 @@ interface SyncerKubeconfig {
   users?: { user?: { token?: string } }[];
 }
 
-async function loadYaml(): Promise<typeof import('yaml')> {
-  const m = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
-  return typeof m.parse === 'function' ? m : m.default!;
-}
 
-export function wecChecks(runner: Runner, targets: WecTarget[], pairs: Promise<Pair[]>): void {
+/** Adds the checks of each WEC; returns the clients they open, for the caller to close. */
+export function wecChecks(runner: Runner, targets: WecTarget[], pairs: Promise<Pair[]>): ApiClient[] {
+  const opened: ApiClient[] = [];
   targets.forEach((t, i) => {
     const subject = `WEC ${t.syncTarget}`;
     const manifest = `${t.syncTarget}-syncer.yaml`;
@@ -56,11 +52,10 @@ export function wecChecks(runner: Runner, targets: WecTarget[], pairs: Promise<P
         const p = (await located.value)!;
         const syncer = await p.syncer.value;
         if (!syncer) return fail(`the syncer identity of ${t.syncTarget} failed above, so its namespace is unknown`, `kubectl kubestellar prep-for-syncer --imw ${p.imw} ${t.syncTarget}`);
-        const flags: KubeFlags = { kubeconfig: t.kubeconfig };
         let wec: ApiClient;
         try {
-          const kc = await Kubeconfig.load(flags);
-          wec = new ApiClient(resolveConnection(kc, flags, 10_000), { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 }, undefined, kc);
+          wec = await connect({ kubeconfig: t.kubeconfig }, { defaultTimeoutMs: 10_000, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 } });
+          opened.push(wec);
         } catch (err) {
           return fail(`${t.kubeconfig}: ${(err as Error).message}`, 'give the kubeconfig of the workload execution cluster');
         }
@@ -141,4 +136,5 @@ export function wecChecks(runner: Runner, targets: WecTarget[], pairs: Promise<P
       },
     });
   });
+  return opened;
 }
