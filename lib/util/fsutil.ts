@@ -18,6 +18,7 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CommandError, describeErrno } from '../cli/errors.ts';
+import { processTable } from './process-table.ts';
 
 export interface WriteOptions {
   /** file mode for a new file; an existing file keeps its mode unless `forceMode` */
@@ -116,15 +117,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, opts: W
   }
 }
 
-/** The command line of `pid` (Linux /proc; elsewhere `ps`), or undefined. */
-function commandOf(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return undefined;
-  }
-}
-
 /** What holds a lock, for waiting or for a message. */
 type Holder =
   | { kind: 'ours-dead' }
@@ -148,7 +140,7 @@ function lockHolder(lock: string): Holder {
   if (!Number.isInteger(pid) || pid <= 0) return { kind: 'garbage' };
   if (pid === process.pid) return { kind: 'live', pid, ours: true };
   if (!processAlive(pid)) return { kind: 'ours-dead' };
-  const command = commandOf(pid);
+  const command = processTable().args(pid)?.join(' ');
   // Our commands are node processes; anything else holding "our" lock is not one of us.
   const ours = command === undefined ? true : /node|kubestellar|kubectl|switch-domain/.test(command);
   return { kind: 'live', pid, ours, command };

@@ -1,7 +1,7 @@
 // What the system says about processes: /proc on Linux, `ps` where there is no /proc
 // (macOS, which the originals support). KUBESTELLAR_PROCESS_TABLE=ps forces the `ps`
 // path so that it is tested on Linux too.
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 
 export interface ProcInfo {
@@ -91,6 +91,8 @@ const procTable: ProcessTable = {
 
 function ps(args: string[]): string {
   try {
+    // child_process only when ps is needed: fsutil (on many start-up paths) uses this table
+    const { execFileSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
     return execFileSync('ps', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
   } catch (err) {
     // ps exits 1 when -p names no process
