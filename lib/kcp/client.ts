@@ -457,6 +457,10 @@ function statusError(status: number, body: string, headers: http.IncomingHttpHea
 
 function networkError(err: NodeJS.ErrnoException, server: string): ApiError {
   if (err.code === 'KS_TIMEOUT') return new ApiError('Timeout', `request to ${server} timed out: ${err.message}`);
+  // not a certificate problem: an https request reached a port that does not speak TLS
+  if (err.code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+    return new ApiError('TlsVerification', `the server at ${server} does not speak TLS (is the URL's scheme or port wrong?)`);
+  }
   if (err.code && isTlsVerifyError(err.code)) {
     return new ApiError(
       'TlsVerification',
