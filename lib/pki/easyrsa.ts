@@ -343,11 +343,20 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   const layout = pkiLayout(opts.pkiDir);
   const name = serverNameFor(domain);
   const result = { caCert: layout.caCert, serverCert: layout.cert(name), serverKey: layout.key(name) };
-  // A CA that cannot be used is refused before anything is created.
-  if (existsSync(layout.caCert)) {
-    readCA(layout, Date.now());
-    if (!existsSync(layout.caKey)) throw new CommandError(`${layout.caCert} exists but its key ${layout.caKey} does not; refusing to replace the CA`);
-  }
+  const halfCA = (): CommandError | undefined => {
+    const c = existsSync(layout.caCert);
+    const k = existsSync(layout.caKey);
+    if (c === k) return undefined;
+    return new CommandError(
+      c
+        ? `${layout.caCert} exists but its key ${layout.caKey} does not; refusing to replace the CA`
+        : `${layout.caKey} exists but ${layout.caCert} does not; refusing to replace the CA`,
+    );
+  };
+  // A CA that cannot be used is refused before anything is created; a sound one is read once.
+  const half = halfCA();
+  if (half) throw half;
+  const existingCA = existsSync(layout.caCert) ? readCA(layout, Date.now()) : undefined;
 
   // PKI: easy-rsa's own test for an initialised PKI is the private and reqs directories.
   if (existsSync(layout.private) && existsSync(layout.reqs)) {
@@ -365,22 +374,11 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
   }
   privateDirIsTight(layout);
 
-  const halfCA = (): CommandError | undefined => {
-    const c = existsSync(layout.caCert);
-    const k = existsSync(layout.caKey);
-    if (c === k) return undefined;
-    return new CommandError(
-      c
-        ? `${layout.caCert} exists but its key ${layout.caKey} does not; refusing to replace the CA`
-        : `${layout.caKey} exists but ${layout.caCert} does not; refusing to replace the CA`,
-    );
-  };
-  const haveCA = existsSync(layout.caCert) && existsSync(layout.caKey);
 
   // Fast path, no lock: everything already there and sound.
-  if (haveCA) {
+  if (existingCA) {
     log(`Re-using CA at ${layout.caKey}`);
-    const ca = readCA(layout, Date.now()).x509;
+    const ca = existingCA.x509;
     const problem = credentialsProblem(result.serverCert, result.serverKey, domain, ca);
     if (!problem) {
       ensureCALayout(layout);
@@ -395,12 +393,12 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
       return { ...result, serverCert: layout.cert(v014), serverKey: layout.key(v014), issued: false };
     }
     if (existsSync(result.serverCert) || existsSync(result.serverKey)) log(`Rejecting existing credentials: ${problem}`);
-  } else if (!halfCA() && (existsSync(result.serverCert) || existsSync(result.serverKey))) {
+  } else if (existsSync(result.serverCert) || existsSync(result.serverKey)) {
     log('Rejecting existing credentials: there is no CA that could have signed them');
   }
 
   // Something to write. Make the keys that may be needed first (RSA ones concurrently).
-  const [caKeyPem, serverKeyPem] = await Promise.all([haveCA ? undefined : generateKey(alg), generateKey(alg)]);
+  const [caKeyPem, serverKeyPem] = await Promise.all([existingCA ? undefined : generateKey(alg), generateKey(alg)]);
 
   withFileLock(join(layout.dir, '.kubestellar-pki'), () => {
     // Decide again under the lock: a concurrent run may have done (or be half way through,
