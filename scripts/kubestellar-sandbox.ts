@@ -59,7 +59,7 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
     if (!flags.kubernetes && (flags.openshift || flags['ingress-port'] !== undefined)) throw new UsageError('--openshift and --ingress-port go with --kubernetes');
     // Everything that can refuse the start is checked before a byte of state is written.
     if (flags['root-directory'] === '') throw new UsageError('--root-directory must not be empty');
-    const { checkWritableFile, checkPortFree } = await import('../lib/util/preflight.ts');
+    const { checkWritableFile, checkPortFree, listenError } = await import('../lib/util/preflight.ts');
     if (flags['request-log'] !== undefined) checkWritableFile(flags['request-log'], '--request-log');
     if (port !== 0) await checkPortFree(bind, port);
 
@@ -80,9 +80,7 @@ KUBECONFIG at it. State (objects, CA, tokens) persists in DIR across restarts.`,
       faults: { latencyMs, errorRate, resetRate, errorCodes },
     });
     const sb = await start().catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new UsageError(`cannot listen on ${bind}:${port}: the address is already in use`);
-      if (err.code === 'EACCES') throw new UsageError(`cannot listen on ${bind}:${port}: permission denied`);
-      throw err;
+      throw err.code === 'EADDRINUSE' || err.code === 'EACCES' ? listenError(bind, port, err) : err;
     });
     process.stderr.write(`kubestellar-sandbox: serving on ${sb.url} (export KUBECONFIG=${sb.kubeconfigPath})\n`);
     await new Promise<void>((resolve) => {

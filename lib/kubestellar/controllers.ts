@@ -70,10 +70,6 @@ export function procStat(pid: number): ProcStat | undefined {
   return processTable().info(pid);
 }
 
-export function procCmdline(pid: number): string[] | undefined {
-  return processTable().args(pid);
-}
-
 export type Verdict = 'ours' | 'gone' | 'foreign';
 
 /**
@@ -375,14 +371,6 @@ export function handStarted(name: string, except: readonly number[] = []): numbe
       return argv.length > 1 && interpreter.test(argv[0]) && basename(argv[1]) === name;
     })
     .map((p) => p.pid);
-}
-
-/** Stops hand-started processes of `name`; true when there were any. */
-export async function stopHandStarted(name: string, graceMs: number, except: readonly number[] = []): Promise<boolean> {
-  const pids = handStarted(name, except);
-  if (!pids.length) return false;
-  await terminate(pids, undefined, graceMs);
-  return true;
 }
 
 export interface StopAllLines {

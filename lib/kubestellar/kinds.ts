@@ -338,14 +338,6 @@ export const WORKLOAD_EXPORTS: readonly WorkloadExport[] = [
   },
 ];
 
-/** Group/resource pairs of kcp TMC's own `kubernetes` export, which init's RBAC also covers. */
-export const TMC_WORKLOAD_RESOURCES: readonly { group: string; resource: string }[] = [
-  { group: 'apps', resource: 'deployments' },
-  { group: '', resource: 'pods' },
-  { group: '', resource: 'services' },
-  { group: 'networking.k8s.io', resource: 'ingresses' },
-];
-
 // ---- APIResourceSchema generation ----
 
 export interface APIResourceSchema extends KubeObject {

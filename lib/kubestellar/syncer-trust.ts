@@ -4,6 +4,7 @@
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import type { Connection } from '../kcp/connection.ts';
 import { CommandError } from '../cli/errors.ts';
+import { toPem } from '../pki/der.ts';
 
 export interface SyncerTrust {
   /** base64 PEM for certificate-authority-data; absent: system roots */
@@ -12,7 +13,6 @@ export interface SyncerTrust {
   note?: string;
 }
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 interface Probe {
   verified: boolean;
@@ -54,7 +54,7 @@ export async function syncerTrust(conn: Connection, timeoutMs = 10_000): Promise
   if (!p.top) return { note: 'your kubeconfig has no CA data and the server presented no certificate: the syncer will verify against its system roots' };
   const subject = p.top.subject?.CN ?? '';
   return {
-    caData: Buffer.from(pem(p.top.raw)).toString('base64'),
+    caData: Buffer.from(toPem('CERTIFICATE', p.top.raw)).toString('base64'),
     note: `your kubeconfig has no CA data for the server: the syncer will trust the certificate the server presented${subject ? ` (${JSON.stringify(subject)})` : ''}`,
   };
 }

@@ -26,16 +26,19 @@ export function checkWritableFile(path: string, what: string): void {
   }
 }
 
+/** Why bind:port cannot be listened on, in one line (a busy or forbidden port is the user's to change). */
+export function listenError(bind: string, port: number, err: NodeJS.ErrnoException): CommandError {
+  if (err.code === 'EADDRINUSE') return new UsageError(`cannot listen on ${bind}:${port}: the address is already in use`);
+  if (err.code === 'EACCES') return new UsageError(`cannot listen on ${bind}:${port}: permission denied`);
+  return new CommandError(`cannot listen on ${bind}:${port}: ${describeErrno(err)}`);
+}
+
 /** Listens on bind:port for a moment; a one-line error when that is not possible. */
 export async function checkPortFree(bind: string, port: number): Promise<void> {
   const { createServer } = await import('node:net');
   await new Promise<void>((ok, fail) => {
     const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') fail(new UsageError(`cannot listen on ${bind}:${port}: the address is already in use`));
-      else if (err.code === 'EACCES') fail(new UsageError(`cannot listen on ${bind}:${port}: permission denied`));
-      else fail(new CommandError(`cannot listen on ${bind}:${port}: ${describeErrno(err)}`));
-    });
+    probe.once('error', (err: NodeJS.ErrnoException) => fail(listenError(bind, port, err)));
     probe.listen({ port, host: bind, exclusive: true }, () => probe.close(() => ok()));
   });
 }

@@ -79,7 +79,6 @@ current_server() {
 # log_mark: the request log's current length; mutations_since MARK: writes sent since.
 log_mark() { wc -l <"$REQUEST_LOG" | tr -d ' '; }
 mutations_since() { sandbox_mutations_since "$REQUEST_LOG" "$1"; }
-requests_since() { tail -n +"$(($1 + 1))" "$REQUEST_LOG" | wc -l | tr -d ' '; }
 
 # assert_initialized: the end state of a default `kubestellar init`.
 assert_initialized() {
