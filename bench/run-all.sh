@@ -7,14 +7,9 @@ cd "$(dirname "$0")/.."
 node build.mjs || exit 1
 failed=()
 run() { echo "== $*"; "$@" || failed+=("${*: -1}"); }
-run node bench/startup.mjs
-run node bench/inventory
-run bench/init
-run node bench/pki.mjs
-run node bench/sandbox-startup
-# issue-owned benches added later (bench/<name>.mjs or executable bench/<name>) run too
+# every bench/<name>.mjs (run with node) and every executable bench/<name>, in name order
 for b in bench/*; do
-  case "$b" in bench/run-all.sh | bench/startup.mjs | bench/inventory | bench/init | bench/pki.mjs | bench/sandbox-startup | bench/.tmp) continue ;; esac
+  case "$b" in bench/run-all.sh | bench/.tmp) continue ;; esac
   if [[ "$b" == *.mjs ]]; then run node "$b"; elif [ -f "$b" ] && [ -x "$b" ]; then run "$b"; fi
 done
 if [ ${#failed[@]} -gt 0 ]; then

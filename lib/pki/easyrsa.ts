@@ -354,9 +354,9 @@ export async function ensureServerCreds(domain: string, opts: EnsureOptions): Pr
     );
   };
   // A CA that cannot be used is refused before anything is created; a sound one is read once.
+  const existingCA = existsSync(layout.caCert) ? readCA(layout, Date.now()) : undefined;
   const half = halfCA();
   if (half) throw half;
-  const existingCA = existsSync(layout.caCert) ? readCA(layout, Date.now()) : undefined;
 
   // PKI: easy-rsa's own test for an initialised PKI is the private and reqs directories.
   if (existsSync(layout.private) && existsSync(layout.reqs)) {

@@ -1,4 +1,4 @@
-load lib/sandbox
+load "$REPO_ROOT/test/bats/lib/sandbox"
 
 # The one helper for files that share a sandbox (inventory, wmw, syncer, init, startstop,
 # cli, …): a sandbox per file (mailbox controller emulation and a request log), a private

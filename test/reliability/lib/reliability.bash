@@ -1,7 +1,7 @@
 # Shared by the reliability suite: the bats helpers, a sandbox per run, the walkthrough's
 # four commands, and a dump of the server's state that two runs can be compared by.
 load "$BATS_TEST_DIRNAME/../bats/helpers"
-load "$BATS_TEST_DIRNAME/../bats/lib/sandbox"
+load "$BATS_TEST_DIRNAME/../bats/file-sandbox"
 
 # Quick workspace phases and mailboxes: the suite measures the client, not the waits.
 export KUBESTELLAR_SANDBOX_WORKSPACE_STEP_MS=20 KUBESTELLAR_SANDBOX_MAILBOX_DELAY_MS=100
@@ -11,7 +11,7 @@ export KUBESTELLAR_SANDBOX_WORKSPACE_STEP_MS=20 KUBESTELLAR_SANDBOX_MAILBOX_DELA
 rel_sandbox() {
   local dir="$1"
   shift
-  sandbox_start_in "$dir/kcp" "$dir" --kubestellar-controllers --request-log "$dir/requests.jsonl" "$@" || return 1
+  start_file_sandbox "$dir" "$@" || return 1
   cp "$SANDBOX_DIR/admin.kubeconfig" "$dir/kubeconfig"
   export KUBECONFIG="$dir/kubeconfig"
 }
