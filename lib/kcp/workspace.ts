@@ -88,17 +88,21 @@ export class WorkspaceNavigator {
   /** `kubectl ws TARGET`: an absolute path, `root`, a child's name, `..` or `-`. */
   async use(target: string): Promise<Moved> {
     if (target === '.') return this.show();
-    await this.checkReachable();
-    if (target === '-') return this.usePrevious();
+    if (target === '-') {
+      await this.checkReachable();
+      return this.usePrevious();
+    }
     let path: string;
     let type: WorkspaceType | undefined;
     if (target === '..') {
       const parent = parentOf(this.path);
       if (!parent) throw new CommandError(`current workspace ${JSON.stringify(this.path)} has no parent`);
+      await this.checkReachable();
       path = parent;
     } else {
       if (!isValidPath(target)) throw new CommandError(`invalid workspace name format: ${target}`);
       if (target === 'root' || target.startsWith('system:')) {
+        await this.checkReachable();
         path = target;
       } else if (target.includes(':')) {
         const parent = parentOf(target)!;
@@ -123,16 +127,17 @@ export class WorkspaceNavigator {
 
   /**
    * A move that names no workspace to look up (`root`, `..`, `-`) would be written without
-   * a word from the server; against a server that cannot be reached, or that refuses us,
-   * the command must fail before it touches the kubeconfig or prints a line.
+   * a word from the server; against a server that cannot be reached, that we cannot trust
+   * or that rejects our credentials, the command must fail before it touches the
+   * kubeconfig or prints a line. (The other moves ask the server about their target.)
    */
   private async checkReachable(): Promise<void> {
     if (this.reachable) return;
     try {
-      await this.client.forWorkspace('root').request({ method: 'GET', path: '/api' });
+      await this.client.request({ method: 'GET', path: '/api' });
     } catch (err) {
-      if (!(err instanceof ApiError) || err.permanent || err.kind === 'Unreachable' || err.kind === 'Timeout') throw err;
-      // any other answer (403, 404, ...) shows the server is there
+      // any answer but those (403 where we may not look, 404, ...) shows the server is there
+      if (!(err instanceof ApiError) || err.kind === 'Unreachable' || err.kind === 'Timeout' || (err.permanent && err.kind !== 'Forbidden')) throw err;
     }
     this.reachable = true;
   }
